@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: control/kea_user_context.cc
+#include "control/kea_user_context.h"
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "dhcp/relay_agent_info.h"
+
+namespace lqd::control {
+
+absl::StatusOr<std::string> DecodeHex(std::string_view hex) {
+  if (hex.size() >= 2 && hex[0] == '0' && (hex[1] == 'x' || hex[1] == 'X')) hex.remove_prefix(2);
+  if (hex.size() % 2 != 0)
+    return absl::InvalidArgumentError(absl::StrCat("hex string has odd length ", hex.size()));
+  std::string out;
+  out.reserve(hex.size() / 2);
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int v = 0;
+    if (!absl::SimpleHexAtoi(hex.substr(i, 2), &v) || !isxdigit(hex[i]) || !isxdigit(hex[i + 1]))
+      return absl::InvalidArgumentError(
+          absl::StrCat("'", hex.substr(i, 2), "' at offset ", i, " is not a hex byte"));
+    out.push_back(static_cast<char>(v));
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> RelayAgentInfoFromUserContext(std::string_view json_text) {
+  nlohmann::json j = nlohmann::json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return absl::InvalidArgumentError("is not valid JSON");
+  if (!j.is_object() || !j.contains("ISC") || !j["ISC"].is_object() ||
+      !j["ISC"].contains("relay-agent-info"))
+    return std::string();
+  const nlohmann::json& rai = j["ISC"]["relay-agent-info"];
+  std::string hex;
+  if (rai.is_string()) {
+    hex = rai.get<std::string>();
+  } else if (rai.is_object() && rai.contains("sub-options") && rai["sub-options"].is_string()) {
+    hex = rai["sub-options"].get<std::string>();
+  } else {
+    return absl::InvalidArgumentError(
+        "ISC.relay-agent-info is neither a hex string (Kea 2.2) nor a map with 'sub-options' (Kea 2.4+)");
+  }
+  auto bytes = DecodeHex(hex);
+  if (!bytes.ok())
+    return absl::InvalidArgumentError(absl::StrCat("ISC.relay-agent-info: ", bytes.status().message()));
+  const auto* p = reinterpret_cast<const uint8_t*>(bytes->data());
+  if (bytes->size() > 255 || !dhcp::RelayAgentInfo::Parse({p, bytes->size()}))
+    return absl::InvalidArgumentError(
+        "ISC.relay-agent-info does not hold valid option 82 sub-options (RFC 3046)");
+  return *std::move(bytes);
+}
+
+}  // namespace lqd::control

@@ -1,0 +1,1 @@
+#include "lease-store/lease_store.h"
