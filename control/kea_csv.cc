@@ -12,6 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "absl/strings/ascii.h"
 #include "control/kea_user_context.h"
 
 namespace lqd::control {
@@ -19,7 +21,7 @@ namespace {
 
 // Kea's CSVRow::escapeCharacters writes "&#x" + two hex digits for ',' and
 // '&' (and any other escaped byte); undo exactly that.
-std::string Unescape(std::string_view s) {
+std::string Unescape(absl::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
@@ -37,10 +39,10 @@ std::string Unescape(std::string_view s) {
 }
 
 // "02:00:5e:10:00:01" -> bytes. Empty is allowed (declined leases).
-bool ParseColonHex(std::string_view s, std::string* out) {
+bool ParseColonHex(absl::string_view s, std::string* out) {
   out->clear();
   if (s.empty()) return true;
-  for (std::string_view part : absl::StrSplit(s, ':')) {
+  for (absl::string_view part : absl::StrSplit(s, ':')) {
     int v = 0;
     if (part.empty() || part.size() > 2 || !absl::SimpleHexAtoi(part, &v)) return false;
     out->push_back(static_cast<char>(v));
@@ -48,7 +50,7 @@ bool ParseColonHex(std::string_view s, std::string* out) {
   return true;
 }
 
-bool ParseU32(std::string_view s, uint32_t* v) {
+bool ParseU32(absl::string_view s, uint32_t* v) {
   uint64_t x = 0;
   if (!absl::SimpleAtoi(s, &x) || x > 0xffffffffull) return false;
   *v = static_cast<uint32_t>(x);
@@ -69,15 +71,16 @@ bool MapState(uint32_t kea, LeaseState* s) {
 
 }  // namespace
 
-absl::StatusOr<KeaCsvResult> ParseKeaCsv(std::string_view text) {
+absl::StatusOr<KeaCsvResult> ParseKeaCsv(std::string_view std_text) {
+  const absl::string_view text(std_text.data(), std_text.size());
   KeaCsvResult result;
-  std::vector<std::string_view> lines = absl::StrSplit(text, '\n');
+  std::vector<absl::string_view> lines = absl::StrSplit(text, '\n');
   size_t first = 0;
   while (first < lines.size() && absl::StripAsciiWhitespace(lines[first]).empty()) ++first;
   if (first == lines.size()) return absl::InvalidArgumentError("lease file is empty: no header line");
 
   std::map<std::string, size_t> col;
-  std::vector<std::string_view> header = absl::StrSplit(absl::StripTrailingAsciiWhitespace(lines[first]), ',');
+  std::vector<absl::string_view> header = absl::StrSplit(absl::StripTrailingAsciiWhitespace(lines[first]), ',');
   for (size_t i = 0; i < header.size(); ++i) col[std::string(header[i])] = i;
   for (const char* need : {"address", "hwaddr", "valid_lifetime", "expire", "state"}) {
     if (!col.count(need))
@@ -85,16 +88,16 @@ absl::StatusOr<KeaCsvResult> ParseKeaCsv(std::string_view text) {
           "line ", first + 1, ": header lacks column '", need,
           "'; expected a Kea memfile header like address,hwaddr,client_id,valid_lifetime,expire,..."));
   }
-  auto get = [&](const std::vector<std::string_view>& f, const char* name) -> std::string_view {
+  auto get = [&](const std::vector<absl::string_view>& f, const char* name) -> absl::string_view {
     auto it = col.find(name);
-    return it == col.end() || it->second >= f.size() ? std::string_view() : f[it->second];
+    return it == col.end() || it->second >= f.size() ? absl::string_view() : f[it->second];
   };
 
   for (size_t n = first + 1; n < lines.size(); ++n) {
-    std::string_view line = absl::StripTrailingAsciiWhitespace(lines[n]);
+    absl::string_view line = absl::StripTrailingAsciiWhitespace(lines[n]);
     if (line.empty()) continue;
     const size_t lineno = n + 1;
-    std::vector<std::string_view> f = absl::StrSplit(line, ',');
+    std::vector<absl::string_view> f = absl::StrSplit(line, ',');
     auto bad = [&](std::string why) { result.errors.push_back({lineno, std::move(why)}); };
     if (f.size() < header.size() - (col.count("user_context") ? 1 : 0) - (col.count("pool_id") ? 1 : 0)) {
       bad(absl::StrCat("has ", f.size(), " fields, header has ", header.size(),
@@ -148,7 +151,7 @@ absl::StatusOr<KeaCsvResult> ParseKeaCsv(std::string_view text) {
     rec.is_delete = valid == 0;
     // user_context is the last Kea 2.2 column but may itself contain escaped
     // commas only, so the split above kept it in one field.
-    if (std::string_view uc = get(f, "user_context"); !uc.empty()) {
+    if (absl::string_view uc = get(f, "user_context"); !uc.empty()) {
       auto rai = RelayAgentInfoFromUserContext(Unescape(uc));
       if (!rai.ok()) {
         bad(absl::StrCat("user_context: ", rai.status().message()));

@@ -10,7 +10,8 @@
 
 namespace lqd::control {
 
-absl::StatusOr<std::string> DecodeHex(std::string_view hex) {
+absl::StatusOr<std::string> DecodeHex(std::string_view std_hex) {
+  absl::string_view hex(std_hex.data(), std_hex.size());
   if (hex.size() >= 2 && hex[0] == '0' && (hex[1] == 'x' || hex[1] == 'X')) hex.remove_prefix(2);
   if (hex.size() % 2 != 0)
     return absl::InvalidArgumentError(absl::StrCat("hex string has odd length ", hex.size()));

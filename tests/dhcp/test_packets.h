@@ -27,7 +27,8 @@ class Packet {
     return *this;
   }
   Packet& Be32(size_t off, uint32_t v) {
-    StoreBe32(&b_.at(off + 3) - 3, v);
+    (void)b_.at(off + 3);  // bounds check the last byte before the raw store
+    StoreBe32(&b_[off], v);
     return *this;
   }
   Packet& Mac(std::initializer_list<uint8_t> mac) {
