@@ -5,8 +5,134 @@
 // hardware address and by client-id. One writer thread (the control
 // plane), any number of reader threads (the dataplane lcores).
 //
-// DESIGN ESSAY: see the block comment below the API (filled in with the
-// implementation).
+// ===========================================================================
+// DESIGN ESSAY
+// ===========================================================================
+//
+// §0 Contract. Readers never lock, block, allocate or retry; they see every
+// lease either entirely before or entirely after an update, and never touch
+// freed memory. One writer applies updates. Pointers a reader obtains stay
+// valid until that reader's next Qsbr::Quiescent() (once per RX burst).
+//
+// §1 Layout.
+//
+//   LeaseRecord   immutable, variable length: 56 fixed bytes (chaddr
+//                 zero-padded to 16) + client-id + option 82 + option 60 +
+//                 extra options, packed. A realistic lease (6-byte MAC,
+//                 7-byte client-id, 24-byte RAI, 12-byte vendor class) is 99
+//                 bytes, 112 with tbbmalloc's size class. The record is also
+//                 the key store: indexes hold only pointers to it.
+//
+//   Index         one per key kind (IP, HW, client-id), each split into
+//                 `shards` (power of two) independent tables:
+//
+//     std::atomic<Table*> tables[shards];   <- readers: one acquire load
+//     Table { mask; bytes; pad to 64 B;  atomic<u64> slot[mask + 1]; }
+//     slot:  63........48 47.....................0
+//            [ tag (16)  ][ pointer (48)           ]
+//            0 = empty; 2 (tag 0) = tombstone; tags are never 0.
+//
+//     IP index:        pointer -> LeaseRecord.
+//     HW / client-id:  pointer -> LeaseRecord (client with one address,
+//                      bit 0 clear) or -> Group (bit 0 set):
+//                      Group { u32 n; u32 pad; const LeaseRecord* m[n]; },
+//                      immutable, sorted newest CLTT first (ties: lower IP),
+//                      so m[0] is the RFC 4388 "most recent" lease and the
+//                      whole array is the option 92 list: one lookup.
+//
+//   Open addressing with linear probing, load kept <= 3/4 (tombstones
+//   included), >= 3/8 after growth; 8 slots per cache line, so a probe
+//   almost always stays in one line. At 10 M leases (256 shards, load ~0.6)
+//   an index costs ~13 B per key, so a realistic lease costs ~112 + 3 x 13
+//   = ~151 B in total (Stats() reports it; < 200 is tested). rte_hash needs
+//   32-45 B per key per index for the same job plus a separate key store.
+//
+// §2 Hashing. Each index hashes its key with MurmurHash3's fmix64 (IP:
+// (vpn << 32 | ip) ^ seed; HW: the zero-padded 16-byte chaddr, htype, hlen,
+// vpn; client-id: 8-byte words) under a per-store random seed, so crafted
+// MACs/client-ids cannot aim at one probe chain. Bits: top log2(shards) ->
+// shard, bits 32..47 -> tag, low bits -> home slot; fmix64 makes them
+// independent. The VPN (RFC 6607) is part of every key: for the IP index it
+// sits in the same 64-bit word that is hashed anyway and is confirmed by the
+// same 8-byte compare (record ip and vpn are adjacent), so the default VPN
+// costs nothing extra. A tag match (false positive 1 in 65 536) is confirmed
+// against the record, which for a hit is the line the caller reads next.
+//
+// §3 Memory ordering and updates (one writer).
+//  Reader: t = tables[s].load(acquire); probe slots with acquire loads;
+//    a slot whose tag matches is confirmed by reading the record it points
+//    to. Acquire on the slot pairs with the writer's release store that
+//    published it, so every byte of the record (written before that store)
+//    is visible: no half-written lease. Empty ends the probe.
+//  Writer, upsert: build the new record R privately; in the IP index
+//    replace the old record O's slot with R (release store, same tag) or
+//    insert R into the first tombstone/empty slot of its probe run; then in
+//    the HW and client-id indexes replace O by R (same client) or remove O
+//    from the old client's entry and add R to the new one. A changed group
+//    is rebuilt as a new array and swapped in by one release store. Every
+//    unpublished object (O, old groups) goes to Qsbr::Retire.
+//  Erase: the slot becomes a tombstone, so probes for other keys continue
+//    past it. If the next slot is empty, no probe sequence runs through the
+//    slot, so it (and the tombstones right before it) becomes empty instead;
+//    each store keeps that true for the slot before it. A reader racing with
+//    any of these stores sees the slot either before or after: each outcome
+//    is a state the table was in, and a key present throughout stays
+//    reachable because its probe run never contains an empty slot.
+//  Growth, shrink, purge: when an insert would take the load over 3/4 the
+//    writer copies the shard's live entries into a new table (private until
+//    published), publishes it with a release store and retires the old
+//    table. A reader that loaded the old table probes a frozen snapshot (the
+//    writer never writes a retired table) whose records are not freed
+//    either: they were unpublished after the table and so were retired
+//    later. Tombstones are dropped by the copy; a shard emptied below 1/8
+//    shrinks. Only one shard pauses the writer; readers never wait.
+//  Between indexes there is no atomic snapshot: right after an update a
+//    reader can find R by IP and still O through the old MAC's group. Each
+//    answer is a lease that existed; the query engine re-checks by IP when
+//    it matters.
+//
+// §4 Batches. FindByIpBatch works in groups of 16: hash all and prefetch the
+// home slots; probe to the first tag match and prefetch the records; then
+// confirm. The misses overlap, as with rte_hash_lookup_bulk_data.
+//
+// §5 Reclamation: own QSBR (qsbr.h) rather than rte_rcu_qsbr. (a) The store
+// must build and be tested without the EAL, under TSan and ASan; DPDK's
+// headers are not part of lease-store/. (b) The protocol is 40 lines we can
+// reason about (memory-ordering proof at the top of qsbr.cc) and written
+// with seq_cst atomics instead of standalone fences, so TSan checks it;
+// rte_rcu_qsbr relies on __atomic_thread_fence, which TSan does not model.
+// (c) rte_hash's integrated RCU would not help: it cannot free replaced
+// data in 22.11 (see dpdk-anchors §2.1), and our records, groups, tables
+// and range sets need one queue anyway. Cost to a reader: one acquire load
+// of the shared epoch and one store to its own cache line per Quiescent.
+// The writer tags each retired object with a fresh epoch (one atomic RMW)
+// and frees in FIFO order once every online reader has published an epoch
+// >= the tag. Upsert/Erase reclaim by themselves beyond a small backlog;
+// a reader stuck online (never quiescent) stops reclamation, never reads.
+//
+// §6 Allocation. Records and groups come from tbbmalloc (scalable_malloc,
+// per-thread caches: BulkLoad allocates from all cores). Under ASan and TSan
+// (__SANITIZE_ADDRESS__ / __SANITIZE_THREAD__) they come from plain malloc
+// instead, so the sanitizers see every free and ASan flags a read of a
+// reclaimed record. Tables come from aligned_alloc; from 2 MiB up they are
+// 2 MiB-aligned and madvise(MADV_HUGEPAGE)d to spare the TLB at 10 M.
+// Out of memory: Upsert returns ResourceExhausted if the record cannot be
+// allocated; a failed table or group allocation aborts with a message (the
+// indexes would otherwise disagree).
+//
+// §7 BulkLoad (empty store, no reader online): validate and hash in
+// parallel; bucket by IP shard keeping input order (later duplicates win);
+// fill the IP shards in parallel (tbb::parallel_for, tables pre-sized);
+// then for HW and client-id bucket the surviving records by shard and, in
+// parallel per shard, sort by (hash, key, newest first) and emit a record or
+// a group per key. A non-empty store falls back to Upsert per lease.
+//
+// §8 Limits. A client's update rebuilds its group: O(addresses it holds),
+// fine for the usual handful, quadratic for a relay MAC holding thousands.
+// Pointers must fit 48 bits (x86-64 4-level paging; checked, abort
+// otherwise). Writer-side calls (Upsert, Erase, SetRanges, BulkLoad,
+// Reclaim, Stats, size, ForEach) are single-threaded.
+// ===========================================================================
 #pragma once
 
 #include <atomic>
@@ -59,6 +185,8 @@ struct LeaseStoreStats {
   size_t bytes_indexes = 0;   // the three index tables
   size_t bytes_groups = 0;    // multi-address group arrays
   size_t retired_pending = 0; // waiting for readers to pass a quiescent state
+  size_t rehashes = 0;        // shard tables rebuilt (growth, shrink, purge)
+  size_t tombstones = 0;      // deleted slots not yet purged, all indexes
 };
 
 class LeaseStore {

@@ -39,7 +39,7 @@ TEST(KeaCsv, HeaderDrivenColumnsAcceptKea24PoolId) {
       "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,"
       "user_context,pool_id\n"
       "10.0.0.5,02:00:00:00:00:05,,600,2000000000,3,0,0,,0,"
-      "{ \"ISC\": { \"relay-agent-info\": { \"sub-options\": \"0x0103414243\", \"remote-id\": \"00\" } } },0\n";
+      "{ \"ISC\": { \"relay-agent-info\": { \"sub-options\": \"0x0103414243\"&#x2c \"remote-id\": \"00\" } } },0\n";
   auto r = ParseKeaCsv(text);
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_EQ(r->records.size(), 1u) << (r->errors.empty() ? "" : r->errors[0].reason);

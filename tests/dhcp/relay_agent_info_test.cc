@@ -64,6 +64,13 @@ TEST(RelayAgentInfo, FixedSizeSubOptionsWithWrongLengthAreAbsent) {
   EXPECT_FALSE(r->server_id_override().has_value());
 }
 
+TEST(RelayAgentInfo, RelayPortOfThreeBytesIsAbsent) {
+  const std::vector<uint8_t> raw = {rai::kRelayPort, 3, 0x04, 0x01, 0x00};
+  const auto r = RelayAgentInfo::Parse(raw);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_FALSE(r->relay_port().has_value());
+}
+
 TEST(RelayAgentInfo, FindReturnsTheFirstOfRepeatedSubOptions) {
   const std::vector<uint8_t> raw = {1, 1, 'a', 2, 0, 1, 1, 'b'};
   const auto r = RelayAgentInfo::Parse(raw);

@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: dataplane/lcore_loop.cc
+#include "dataplane/lcore_loop.h"
+
+#include <cstring>
+#include <ctime>
+
+#include <rte_cycles.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include "dataplane/reply_frame.h"
+
+namespace lqd::dataplane {
+
+std::atomic<bool> force_quit{false};
+
+namespace {
+
+constexpr uint64_t kDrainUs = 100;   // TX buffer drain period (l3fwd's BURST_TX_DRAIN_US)
+constexpr int kPrefetchOffset = 3;   // frames prefetched ahead within a burst
+constexpr uint64_t kReclaimUs = 10'000;
+// A reply never needs IP fragmentation: it must fit a 1500-byte IP MTU.
+constexpr size_t kMaxReplyPayload = 1500 - kIpv4MinHdrLen - kUdpHdrLen;
+
+uint32_t NowSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+  return static_cast<uint32_t>(ts.tv_sec);
+}
+
+// Per-burst values every frame of the burst shares.
+struct BurstCtx {
+  uint32_t now = 0;   // lease clock (Unix seconds)
+  uint64_t tsc = 0;   // rate limiter clock
+};
+
+void Send(LcoreConf& lc, unsigned port_index, rte_mbuf* m) {
+  const PortCtx& p = lc.shared->ports[port_index];
+  lc.counters->tx += rte_eth_tx_buffer(p.port_id, lc.queue, lc.tx[port_index], m);
+}
+
+// Leasequery: everything between "UDP/67 to us" and "reply in the mbuf".
+// Returns true if `m` was consumed (queued for TX), false to free it.
+bool HandleLeaseQuery(LcoreConf& lc, const PortCtx& port, rte_mbuf* m, const Classified& c,
+                      const BurstCtx& b) {
+  LcoreCounters& ctr = *lc.counters;
+  const Shared& sh = *lc.shared;
+  ++ctr.leasequery;
+  if (!sh.acl.Allows(c.src_ip)) {
+    ++ctr.acl_drop;
+    return false;
+  }
+  uint8_t* frame = rte_pktmbuf_mtod(m, uint8_t*);
+  if (c.payload_len > sizeof lc.query_copy) {
+    ++ctr.no_room;
+    return false;
+  }
+  std::memcpy(lc.query_copy, frame + c.payload_off, c.payload_len);
+  if (auto err = dhcp::ParseMessage({lc.query_copy, c.payload_len}, lc.parsed)) {
+    ++ctr.parse_error[static_cast<size_t>(*err)];
+    return false;
+  }
+  if (!sh.acl.Allows(lc.parsed.giaddr)) {
+    ++ctr.acl_drop;
+    return false;
+  }
+  if (!lc.rate_limiter->Allow(lc.parsed.giaddr, b.tsc)) {
+    ++ctr.ratelimit_drop;
+    return false;
+  }
+
+  // The reply goes where the query was, growing into the mbuf's tailroom.
+  const size_t room = std::min<size_t>(
+      rte_pktmbuf_data_len(m) + rte_pktmbuf_tailroom(m) - c.payload_off, kMaxReplyPayload);
+  QueryContext ctx;
+  ctx.now = b.now;
+  ctx.server_id = sh.server_id;
+  ctx.policy = sh.policy;
+  const QueryResult r = sh.engine->Answer(lc.parsed, ctx, {frame + c.payload_off, room});
+  if (!r.reply) {
+    ++ctr.engine_drop[static_cast<size_t>(r.drop)];
+    return false;
+  }
+  const size_t need = c.payload_off + r.len;
+  if (need > rte_pktmbuf_data_len(m) &&
+      rte_pktmbuf_append(m, static_cast<uint16_t>(need - rte_pktmbuf_data_len(m))) == nullptr) {
+    ++ctr.no_room;  // cannot happen: `room` came from the tailroom
+    return false;
+  }
+  const size_t n = BuildLeaseQueryReply({frame, rte_pktmbuf_data_len(m)}, c, port.mac.addr_bytes,
+                                        {c.dst_ip, r.dst_ip, r.dst_port, r.len});
+  if (n == 0 || rte_pktmbuf_trim(m, static_cast<uint16_t>(rte_pktmbuf_data_len(m) - n)) != 0) {
+    ++ctr.no_room;
+    return false;
+  }
+  ++ctr.replies;
+  ctr.CountReply(r.type);
+  ++ctr.regime[static_cast<size_t>(r.regime)];
+  return true;
+}
+
+// Sets the frame length to `n` (the reply may be shorter than the query).
+bool TrimTo(rte_mbuf* m, size_t n) {
+  return n != 0 && n <= rte_pktmbuf_data_len(m) &&
+         rte_pktmbuf_trim(m, static_cast<uint16_t>(rte_pktmbuf_data_len(m) - n)) == 0;
+}
+
+void HandleFrame(LcoreConf& lc, unsigned port_index, rte_mbuf* m, const BurstCtx& b) {
+  LcoreCounters& ctr = *lc.counters;
+  const PortCtx& port = lc.shared->ports[port_index];
+  if (unlikely(m->nb_segs != 1)) {  // 2 KB mbufs and a 1500 MTU: never, in practice
+    ++ctr.classify_drop[static_cast<size_t>(ClassifyDrop::kRuntFrame)];
+    rte_pktmbuf_free(m);
+    return;
+  }
+  std::span<uint8_t> frame(rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_data_len(m));
+  const Classified c = ClassifyFrame(frame, port.identity);
+  bool send = false;
+  switch (c.cls) {
+    case FrameClass::kLeaseQuery:
+      send = HandleLeaseQuery(lc, port, m, c, b);
+      break;
+    case FrameClass::kArp:
+      send = BuildArpReply(frame, c, port.mac.addr_bytes) != 0;
+      ctr.arp += send;
+      break;
+    case FrameClass::kIcmpEcho:
+      send = TrimTo(m, BuildIcmpEchoReply(frame, c, port.mac.addr_bytes));
+      ctr.icmp += send;
+      break;
+    case FrameClass::kException:
+      if (lc.exc_tx != nullptr) {
+        ++ctr.exception;
+        lc.counters->tx += rte_eth_tx_buffer(lc.shared->exception_port, lc.queue, lc.exc_tx, m);
+        return;
+      }
+      ++ctr.exception_drop;
+      break;
+    case FrameClass::kDrop:
+      ++ctr.classify_drop[static_cast<size_t>(c.drop)];
+      break;
+  }
+  if (send) Send(lc, port_index, m);
+  else rte_pktmbuf_free(m);
+}
+
+void DrainTx(LcoreConf& lc) {
+  const Shared& sh = *lc.shared;
+  for (unsigned i = 0; i < sh.ports.size(); ++i)
+    if (lc.tx[i] != nullptr)
+      lc.counters->tx += rte_eth_tx_buffer_flush(sh.ports[i].port_id, lc.queue, lc.tx[i]);
+  if (lc.exc_tx != nullptr)
+    lc.counters->tx += rte_eth_tx_buffer_flush(sh.exception_port, lc.queue, lc.exc_tx);
+}
+
+rte_eth_dev_tx_buffer* NewTxBuffer(unsigned lcore, uint64_t* drop_counter) {
+  auto* b = static_cast<rte_eth_dev_tx_buffer*>(rte_zmalloc_socket(
+      "lqd_tx", RTE_ETH_TX_BUFFER_SIZE(kBurstSize), 0, rte_lcore_to_socket_id(lcore)));
+  if (b == nullptr) return nullptr;
+  rte_eth_tx_buffer_init(b, kBurstSize);
+  rte_eth_tx_buffer_set_err_callback(b, rte_eth_tx_buffer_count_callback, drop_counter);
+  return b;
+}
+
+}  // namespace
+
+bool InitLcoreTx(LcoreConf& lc) {
+  const Shared& sh = *lc.shared;
+  for (unsigned i = 0; i < sh.ports.size() && i < kMaxPorts; ++i) {
+    if (lc.queue >= sh.ports[i].nb_queues) continue;  // port has fewer queues than lcores
+    if ((lc.tx[i] = NewTxBuffer(lc.lcore_id, &lc.counters->tx_full)) == nullptr) return false;
+  }
+  if (sh.has_exception_port &&
+      (lc.exc_tx = NewTxBuffer(lc.lcore_id, &lc.counters->exception_drop)) == nullptr)
+    return false;
+  return true;
+}
+
+void FreeLcoreTx(LcoreConf& lc) {
+  for (auto*& b : lc.tx) {
+    rte_free(b);
+    b = nullptr;
+  }
+  rte_free(lc.exc_tx);
+  lc.exc_tx = nullptr;
+}
+
+int LcoreMain(void* arg) {
+  LcoreConf& lc = *static_cast<LcoreConf*>(arg);
+  const Shared& sh = *lc.shared;
+  Qsbr& qsbr = sh.store->qsbr();
+  const uint64_t hz = rte_get_tsc_hz();
+  const uint64_t drain_tsc = (hz + US_PER_S - 1) / US_PER_S * kDrainUs;
+  const uint64_t reclaim_tsc = hz / US_PER_S * kReclaimUs;
+  uint64_t prev_drain = rte_rdtsc();
+  uint64_t prev_reclaim = prev_drain;
+  rte_mbuf* pkts[kBurstSize];
+
+  qsbr.Online(lc.reader);
+  while (!force_quit.load(std::memory_order_relaxed)) {
+    const uint64_t cur = rte_rdtsc();
+
+    // ---- TX burst queue drain
+    if (unlikely(cur - prev_drain > drain_tsc)) {
+      DrainTx(lc);
+      prev_drain = cur;
+    }
+
+    // ---- Read packets from the RX queues
+    BurstCtx b;
+    b.tsc = cur;
+    for (unsigned pi = 0; pi < sh.ports.size(); ++pi) {
+      const PortCtx& port = sh.ports[pi];
+      if (lc.tx[pi] == nullptr) continue;  // no queue for this lcore on that port
+      const uint16_t nb = rte_eth_rx_burst(port.port_id, lc.queue, pkts, kBurstSize);
+      if (nb == 0) continue;
+      lc.counters->rx += nb;
+      if (b.now == 0) b.now = NowSeconds();
+      int j = 0;
+      for (; j < kPrefetchOffset && j < nb; ++j) rte_prefetch0(rte_pktmbuf_mtod(pkts[j], void*));
+      for (j = 0; j < nb - kPrefetchOffset; ++j) {
+        rte_prefetch0(rte_pktmbuf_mtod(pkts[j + kPrefetchOffset], void*));
+        HandleFrame(lc, pi, pkts[j], b);
+      }
+      for (; j < nb; ++j) HandleFrame(lc, pi, pkts[j], b);
+    }
+    // No lease pointer survives the burst: tell the writer.
+    qsbr.Quiescent(lc.reader);
+
+    // ---- Exception port: what the kernel sends goes out of the first port.
+    if (lc.exc_tx != nullptr && lc.tx[0] != nullptr) {
+      const uint16_t nb = rte_eth_rx_burst(sh.exception_port, lc.queue, pkts, kBurstSize);
+      lc.counters->exception_rx += nb;
+      for (uint16_t j = 0; j < nb; ++j) Send(lc, 0, pkts[j]);
+    }
+
+    // ---- Writer duty when this lcore is also the control thread.
+    if (lc.writer && unlikely(cur - prev_reclaim > reclaim_tsc)) {
+      sh.store->Reclaim();
+      prev_reclaim = cur;
+    }
+  }
+  DrainTx(lc);
+  qsbr.Offline(lc.reader);
+  return 0;
+}
+
+}  // namespace lqd::dataplane

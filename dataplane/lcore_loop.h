@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: dataplane/lcore_loop.h
+//
+// The run-to-completion loop every lcore runs (DPDK l3fwd style):
+//
+//   while (!force_quit) {
+//     TX drain       every kDrainUs, flush the TX buffers of every port
+//     RX             per (port, queue) of this lcore: rx burst, then per frame
+//                      classify -> [leasequery] acl -> parse -> acl(giaddr)
+//                      -> rate limit -> QueryEngine::Answer (into the mbuf)
+//                      -> reply_frame -> tx buffer
+//                    [arp | icmp echo] -> reply_frame -> tx buffer
+//                    [exception] -> exception port, or drop
+//     Qsbr quiescent once per loop: no lease pointer outlives a burst
+//     exception RX   frames the kernel sends back go out of port 0
+//     writer duty    (single-lcore mode) store.Reclaim() now and then
+//   }
+//
+// Everything an lcore touches on the fast path is in its LcoreConf, or
+// read-only and shared (Shared). Counters are the lcore's own.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <rte_ethdev.h>
+
+#include "dataplane/classify.h"
+#include "dataplane/counters.h"
+#include "dataplane/port.h"
+#include "dataplane/rate_limit.h"
+#include "dhcp/message.h"
+#include "engine/query_engine.h"
+#include "lease-store/lease_store.h"
+
+namespace lqd::dataplane {
+
+// Set by the signal handler; every loop checks it once per iteration.
+extern std::atomic<bool> force_quit;
+
+inline constexpr unsigned kMaxPorts = 8;
+
+// A data port as the fast path sees it (read-only while running).
+struct PortCtx {
+  uint16_t port_id = 0;
+  uint16_t nb_queues = 0;
+  rte_ether_addr mac{};
+  std::vector<uint32_t> addresses;
+  PortIdentity identity;  // points into addresses / mac
+};
+
+// Read-only state shared by all lcores.
+struct Shared {
+  const QueryEngine* engine = nullptr;
+  LeaseStore* store = nullptr;  // Reclaim() by the writer lcore only
+  const Policy* policy = nullptr;
+  uint32_t server_id = 0;
+  Acl acl;
+  std::vector<PortCtx> ports;
+  bool has_exception_port = false;
+  uint16_t exception_port = 0;
+};
+
+struct alignas(64) LcoreConf {
+  unsigned lcore_id = 0;
+  uint16_t queue = 0;             // this lcore's queue index on every port
+  bool writer = false;            // also does the control thread's Reclaim()
+  Qsbr::ReaderId reader = -1;
+  const Shared* shared = nullptr;
+  LcoreCounters* counters = nullptr;
+  std::unique_ptr<RateLimiter> rate_limiter;
+  rte_eth_dev_tx_buffer* tx[kMaxPorts] = {};  // per data port, this lcore's queue
+  rte_eth_dev_tx_buffer* exc_tx = nullptr;     // exception port
+  // Per-lcore scratch: the query is copied here before parsing because the
+  // engine writes the reply over the query's bytes in the mbuf (and the
+  // parsed view must not change under it).
+  alignas(64) uint8_t query_copy[2048];
+  dhcp::ParsedMessage parsed;
+};
+
+// Allocates the TX buffers (on the lcore's socket). Call before launch.
+bool InitLcoreTx(LcoreConf& conf);
+void FreeLcoreTx(LcoreConf& conf);
+
+// The loop. `arg` is a LcoreConf*. Returns 0 when force_quit is set.
+int LcoreMain(void* arg);
+
+}  // namespace lqd::dataplane

@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: dataplane/main.cc
+//
+// lqd: the DHCPv4 Leasequery (RFC 4388) responder.
+//
+//   lqd [EAL options] -- --config lqd.json
+//   lqd --check-config lqd.json        (no EAL: validate and exit 0/1)
+//
+// Start-up: config -> EAL -> leases into the store (BulkLoad, before any
+// reader is online) -> ports -> one LcoreConf per lcore -> telemetry ->
+// launch. The main lcore stays the control thread (the store's single
+// writer: Reclaim() every few ms) unless it is the only lcore, in which
+// case it runs the loop and does the writer's duty in between bursts.
+// SIGINT/SIGTERM: every loop drains and returns, counters are printed.
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "control/kea_csv.h"
+#include "dataplane/config.h"
+#include "dataplane/counters.h"
+#include "dataplane/lcore_loop.h"
+#include "dataplane/port.h"
+#include "dataplane/telemetry.h"
+#include "engine/query_engine.h"
+#include "lease-store/lease_store.h"
+
+namespace lqd::dataplane {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: lqd [EAL options] -- --config FILE\n"
+    "       lqd --check-config FILE\n"
+    "\n"
+    "Without NIC or hugepages, e.g.:\n"
+    "  lqd --no-huge -m 512 --file-prefix lqd1 --no-pci -l 0 \\\n"
+    "      --vdev net_af_packet0,iface=veth0 -- --config lqd.json\n";
+
+void OnSignal(int) { force_quit.store(true, std::memory_order_relaxed); }
+
+int CheckConfig(const char* path) {
+  ConfigResult r = LoadConfig(path);
+  for (const auto& e : r.errors) std::fprintf(stderr, "%s: %s\n", path, e.c_str());
+  if (!r.config) {
+    std::fprintf(stderr, "%s: %zu error(s)\n", path, r.errors.size());
+    return 1;
+  }
+  const Config& c = *r.config;
+  std::printf("%s: OK (%zu port(s), %zu address(es), %zu range(s), leases %s)\n", path,
+              c.ports.size(), c.AllAddresses().size(), c.ranges.size(),
+              c.leases_path.empty() ? "none" : c.leases_path.c_str());
+  return 0;
+}
+
+// Loads the Kea CSV into `store`; bad lines are reported and skipped.
+// Returns the number of leases loaded, or -1 if the file is unusable.
+long LoadLeases(const Config& c, LeaseStore& store, std::string* note) {
+  if (c.leases_path.empty()) {
+    *note = "no lease file";
+    return 0;
+  }
+  auto csv = control::LoadKeaCsv(c.leases_path);
+  if (!csv.ok()) {
+    std::fprintf(stderr, "lqd: leases: %s: %s\n", c.leases_path.c_str(),
+                 std::string(csv.status().message()).c_str());
+    return -1;
+  }
+  for (const auto& e : csv->errors)
+    std::fprintf(stderr, "lqd: %s:%zu: %s (line skipped)\n", c.leases_path.c_str(), e.line,
+                 e.reason.c_str());
+  std::vector<Lease> leases = control::FoldKeaCsv(csv->records);
+  if (absl::Status s = store.BulkLoad(leases); !s.ok())
+    std::fprintf(stderr, "lqd: leases: %s\n", std::string(s.message()).c_str());
+  *note = absl::StrFormat("%zu leases from %s%s", store.size(), c.leases_path,
+                          csv->errors.empty() ? ""
+                                              : absl::StrFormat(" (%zu bad lines skipped)", csv->errors.size()));
+  return static_cast<long>(store.size());
+}
+
+std::vector<unsigned> PickLcores(const Config& c, std::string* err) {
+  std::vector<unsigned> ids;
+  if (!c.lcores.empty()) {
+    for (unsigned id : c.lcores) {
+      if (id >= RTE_MAX_LCORE || !rte_lcore_is_enabled(id)) {
+        *err = absl::StrFormat("lcores: lcore %u is not enabled in the EAL (-l/--lcores)", id);
+        return {};
+      }
+      ids.push_back(id);
+    }
+    return ids;
+  }
+  unsigned id;
+  RTE_LCORE_FOREACH_WORKER(id) ids.push_back(id);
+  if (ids.empty()) ids.push_back(rte_get_main_lcore());
+  return ids;
+}
+
+int Run(int argc, char** argv) {
+  std::string config_path;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+      config_path = argv[++i];
+    } else if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else {
+      std::fprintf(stderr, "lqd: unknown argument '%s'\n%s", argv[i], kUsage);
+      return 1;
+    }
+  }
+  if (config_path.empty()) {
+    std::fprintf(stderr, "lqd: --config FILE is required\n%s", kUsage);
+    return 1;
+  }
+  ConfigResult cr = LoadConfig(config_path);
+  for (const auto& e : cr.errors) std::fprintf(stderr, "lqd: %s: %s\n", config_path.c_str(), e.c_str());
+  if (!cr.config) return 1;
+  const Config& cfg = *cr.config;
+  if (cfg.ports.size() > kMaxPorts) {
+    std::fprintf(stderr, "lqd: at most %u ports are supported\n", kMaxPorts);
+    return 1;
+  }
+
+  // ---- Leases, before any reader exists.
+  LeaseStore store(LeaseStoreOptions{.shards = 256, .expected_leases = 1024});
+  std::string lease_note;
+  if (LoadLeases(cfg, store, &lease_note) < 0) return 1;
+  if (!cfg.ranges.empty()) {
+    auto ranges = AuthoritativeRanges::Build(cfg.ranges);
+    if (!ranges.ok()) {
+      std::fprintf(stderr, "lqd: authoritative-ranges: %s\n", std::string(ranges.status().message()).c_str());
+      return 1;
+    }
+    store.SetRanges(*std::move(ranges));
+  }
+  QueryEngine engine(store);
+
+  // ---- Lcores and ports.
+  std::string err;
+  const std::vector<unsigned> lcore_ids = PickLcores(cfg, &err);
+  if (lcore_ids.empty()) {
+    std::fprintf(stderr, "lqd: %s\n", err.c_str());
+    return 1;
+  }
+  const unsigned main_lcore = rte_get_main_lcore();
+  auto pool = CreateMbufPool(static_cast<unsigned>(cfg.ports.size()) + !cfg.exception_port.empty(),
+                             static_cast<unsigned>(lcore_ids.size()));
+  if (!pool.ok()) {
+    std::fprintf(stderr, "lqd: %s\n", std::string(pool.status().message()).c_str());
+    return 1;
+  }
+  auto shared = std::make_unique<Shared>();
+  shared->engine = &engine;
+  shared->store = &store;
+  shared->policy = &cfg.policy;
+  shared->server_id = cfg.server_id;
+  shared->acl = Acl(cfg.acl_allow);
+  std::vector<uint16_t> started;
+  auto stop_ports = [&] {
+    for (uint16_t pid : started) {
+      rte_eth_dev_stop(pid);
+      rte_eth_dev_close(pid);
+    }
+  };
+  std::string port_note;
+  for (size_t i = 0; i < cfg.ports.size(); ++i) {
+    const PortConfig& pc = cfg.ports[i];
+    auto pid = AttachDevice(pc.device);
+    absl::StatusOr<PortSetup> setup =
+        pid.ok() ? SetupPort(*pid, pc.device, static_cast<uint16_t>(lcore_ids.size()), *pool)
+                 : absl::StatusOr<PortSetup>(pid.status());
+    if (!setup.ok()) {
+      std::fprintf(stderr, "lqd: ports[%zu].device: %s\n", i, std::string(setup.status().message()).c_str());
+      stop_ports();
+      return 1;
+    }
+    started.push_back(setup->port_id);
+    PortCtx& p = shared->ports.emplace_back();
+    p.port_id = setup->port_id;
+    p.nb_queues = setup->nb_queues;
+    p.mac = setup->mac;
+    p.addresses = pc.addresses;
+    std::string addrs;
+    for (uint32_t a : pc.addresses) absl::StrAppend(&addrs, addrs.empty() ? "" : ",", FormatIpv4(a));
+    absl::StrAppendFormat(&port_note, "%s%s [%s mac %s, %u queue(s)%s%s]", port_note.empty() ? "" : "; ",
+                          pc.device, addrs, FormatMac(p.mac), p.nb_queues, setup->rss ? ", rss" : "",
+                          pc.vlan ? absl::StrCat(", vlan ", *pc.vlan) : "");
+  }
+  for (size_t i = 0; i < shared->ports.size(); ++i) {  // pointers into the final vector
+    PortCtx& p = shared->ports[i];
+    p.identity.addresses = p.addresses;
+    p.identity.mac = p.mac.addr_bytes;
+    p.identity.vlan = cfg.ports[i].vlan ? *cfg.ports[i].vlan : PortIdentity::kAnyVlan;
+  }
+  if (!cfg.exception_port.empty()) {
+    auto pid = AttachDevice(cfg.exception_port);
+    absl::StatusOr<PortSetup> setup =
+        pid.ok() ? SetupPort(*pid, cfg.exception_port, static_cast<uint16_t>(lcore_ids.size()), *pool)
+                 : absl::StatusOr<PortSetup>(pid.status());
+    if (setup.ok() && setup->nb_queues < lcore_ids.size())
+      setup = absl::FailedPreconditionError("fewer queues than lcores");
+    if (!setup.ok()) {
+      std::fprintf(stderr, "lqd: exception-port: %s\n", std::string(setup.status().message()).c_str());
+      stop_ports();
+      return 1;
+    }
+    started.push_back(setup->port_id);
+    shared->has_exception_port = true;
+    shared->exception_port = setup->port_id;
+  }
+
+  // ---- Per-lcore state.
+  std::vector<std::unique_ptr<LcoreCounters>> counters;
+  std::vector<std::unique_ptr<LcoreConf>> confs;
+  TelemetrySources telemetry;
+  const uint64_t hz = rte_get_tsc_hz();
+  for (size_t i = 0; i < lcore_ids.size(); ++i) {
+    counters.push_back(std::make_unique<LcoreCounters>());
+    auto lc = std::make_unique<LcoreConf>();
+    lc->lcore_id = lcore_ids[i];
+    lc->queue = static_cast<uint16_t>(i);
+    lc->writer = lcore_ids[i] == main_lcore;
+    lc->shared = shared.get();
+    lc->counters = counters.back().get();
+    lc->rate_limiter = std::make_unique<RateLimiter>(cfg.rate_limit.per_requester_pps, cfg.rate_limit.burst, hz);
+    lc->reader = store.qsbr().RegisterReader();
+    if (lc->reader < 0 || !InitLcoreTx(*lc)) {
+      std::fprintf(stderr, "lqd: cannot set up lcore %u\n", lcore_ids[i]);
+      stop_ports();
+      return 1;
+    }
+    telemetry.lcores.push_back(lc->counters);
+    telemetry.lcore_ids.push_back(lcore_ids[i]);
+    confs.push_back(std::move(lc));
+  }
+
+  std::string ranges_note;
+  for (const auto& r : cfg.ranges)
+    absl::StrAppend(&ranges_note, ranges_note.empty() ? "" : ",", FormatIpv4(r.first), "-", FormatIpv4(r.last));
+  std::string lcores_note;
+  for (unsigned id : lcore_ids) absl::StrAppend(&lcores_note, lcores_note.empty() ? "" : ",", id);
+  telemetry.info = absl::StrFormat(
+      "lqd: ready: ports %s; lcores %s; %s; ranges %s; server-id %s%s%s", port_note, lcores_note,
+      lease_note, ranges_note.empty() ? "none" : ranges_note, FormatIpv4(cfg.server_id),
+      cfg.exception_port.empty() ? "" : "; exception-port " + cfg.exception_port,
+      cfg.rate_limit.per_requester_pps ? absl::StrFormat("; rate-limit %u pps", cfg.rate_limit.per_requester_pps) : "");
+  if (!RegisterTelemetry(&telemetry)) std::fprintf(stderr, "lqd: warning: telemetry commands not registered\n");
+
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  std::printf("%s\n", telemetry.info.c_str());
+  std::fflush(stdout);
+
+  // ---- Launch.
+  LcoreConf* main_conf = nullptr;
+  for (auto& lc : confs) {
+    if (lc->lcore_id == main_lcore) {
+      main_conf = lc.get();
+      continue;
+    }
+    int rc = rte_eal_remote_launch(LcoreMain, lc.get(), lc->lcore_id);
+    if (rc != 0) {
+      std::fprintf(stderr, "lqd: cannot launch lcore %u: %s\n", lc->lcore_id, rte_strerror(-rc));
+      force_quit = true;
+    }
+  }
+  if (main_conf != nullptr) {
+    LcoreMain(main_conf);
+  } else {
+    // Control thread: the store's single writer.
+    while (!force_quit.load(std::memory_order_relaxed)) {
+      store.Reclaim();
+      usleep(10'000);
+    }
+  }
+  rte_eal_mp_wait_lcore();
+
+  // ---- Shutdown: counters, then ports.
+  const LcoreCounters total = Sum(telemetry.lcores);
+  std::printf("lqd: stopping; counters:\n%s", RenderText(total).c_str());
+  std::fflush(stdout);
+  for (auto& lc : confs) {
+    FreeLcoreTx(*lc);
+    store.qsbr().UnregisterReader(lc->reader);
+  }
+  stop_ports();
+  return 0;
+}
+
+}  // namespace
+}  // namespace lqd::dataplane
+
+int main(int argc, char** argv) {
+  if (argc >= 2 && std::strcmp(argv[1], "--check-config") == 0) {
+    if (argc != 3) {
+      std::fputs(lqd::dataplane::kUsage, stderr);
+      return 1;
+    }
+    return lqd::dataplane::CheckConfig(argv[2]);
+  }
+  if (argc >= 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
+    std::fputs(lqd::dataplane::kUsage, stdout);
+    return 0;
+  }
+  const int eal_args = rte_eal_init(argc, argv);
+  if (eal_args < 0) {
+    const int e = rte_errno;
+    std::fprintf(stderr, "lqd: EAL initialisation failed: %s\n", rte_strerror(e));
+    if (e == EACCES) std::fprintf(stderr, "lqd: hint: run as root (or with CAP_SYS_ADMIN/CAP_NET_RAW)\n");
+    std::fprintf(stderr,
+                 "lqd: hint: without hugepages add '--no-huge -m 512'; to run next to another DPDK "
+                 "process add a unique '--file-prefix NAME' (--in-memory with hugepages)\n");
+    return 1;
+  }
+  const int rc = lqd::dataplane::Run(argc - eal_args, argv + eal_args);
+  rte_eal_cleanup();
+  return rc;
+}

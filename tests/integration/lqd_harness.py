@@ -1,0 +1,178 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Shared helpers for lqd's integration tests: skip rules, sample data, a
+network namespace, starting/stopping lqd, telemetry.
+
+Every test process creates uniquely named resources (pid in the name) and
+removes them in `finally`/atexit, also on failure.
+"""
+import atexit
+import ctypes
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+
+import lq_client  # noqa: E402  (scripts/lq_client.py)
+import lqd_telemetry  # noqa: E402
+
+SKIP = 77  # meson: the test was skipped
+SAMPLE_EXPIRE_BASE = 2051222400
+
+
+def skip(reason):
+    print("SKIP: " + reason, flush=True)
+    sys.exit(SKIP)
+
+
+def lqd_binary():
+    path = os.environ.get("LQD_BIN") or os.path.join(ROOT, "build-dp", "dataplane", "lqd")
+    if not os.access(path, os.X_OK):
+        skip("lqd binary not found (set LQD_BIN): " + path)
+    return path
+
+
+def run(*cmd, check=True):
+    return subprocess.run(cmd, check=check, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True)
+
+
+def fresh_leases(dst_dir, now=None):
+    """Copies the sample Kea lease file with its far-future expiry times made
+    'live': each active lease was renewed a third of its lifetime ago.
+    Returns the path and the parsed rows (dicts) of the result."""
+    now = int(now or time.time())
+    src = os.path.join(ROOT, "docs", "samples", "kea-leases4.csv")
+    out, rows = [], []
+    with open(src) as f:
+        header = f.readline().rstrip("\n")
+        out.append(header)
+        cols = header.split(",")
+        for line in f:
+            fields = line.rstrip("\n").split(",", len(cols) - 1)
+            expire, valid = int(fields[4]), int(fields[3])
+            if expire >= SAMPLE_EXPIRE_BASE and valid > 0:
+                fields[4] = str(now + valid * 2 // 3 + (expire - SAMPLE_EXPIRE_BASE))
+            out.append(",".join(fields))
+            rows.append(dict(zip(cols, fields)))
+    path = os.path.join(dst_dir, "kea-leases4.csv")
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+    return path, rows
+
+
+def rai_from_row(row):
+    """The raw option 82 payload Kea stored for a lease row, or b''."""
+    ctx = row.get("user_context", "").replace("&#x2c", ",")
+    if not ctx:
+        return b""
+    hexstr = json.loads(ctx)["ISC"]["relay-agent-info"]
+    return bytes.fromhex(hexstr[2:] if hexstr.startswith("0x") else hexstr)
+
+
+class Netns:
+    """A network namespace with a veth pair: `dp` for lqd, `relay` for the kernel."""
+
+    CLONE_NEWNET = 0x40000000
+
+    def __init__(self, prefix, relay_cidr):
+        self.name = "%s-%d" % (prefix, os.getpid())
+        self.dp, self.relay = "lqd-a", "lqd-r"
+        self.created = False
+        self.relay_cidr = relay_cidr
+
+    def create(self):
+        if os.geteuid() != 0:
+            skip("needs root (network namespaces, AF_PACKET)")
+        r = run("ip", "netns", "add", self.name, check=False)
+        if r.returncode != 0:
+            skip("kernel/tools lack network namespaces: " + r.stdout.strip())
+        self.created = True
+        atexit.register(self.delete)
+        r = run("ip", "-n", self.name, "link", "add", self.dp, "type", "veth", "peer", "name",
+                self.relay, check=False)
+        if r.returncode != 0:
+            self.delete()
+            skip("kernel lacks veth: " + r.stdout.strip())
+        for dev in ("lo", self.dp, self.relay):
+            run("ip", "-n", self.name, "link", "set", dev, "up")
+        run("ip", "-n", self.name, "addr", "add", self.relay_cidr, "dev", self.relay)
+        run("ip", "netns", "exec", self.name, sys.executable,
+            os.path.join(ROOT, "scripts", "lq_client.py"), "--tx-checksum-off", self.relay)
+
+    def enter(self):
+        """Moves this (single-threaded) process into the namespace, so its
+        sockets are the relay's. `ip netns del` still works from inside."""
+        libc = ctypes.CDLL(None, use_errno=True)
+        with open("/var/run/netns/" + self.name) as f:
+            if libc.setns(f.fileno(), self.CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), "setns " + self.name)
+
+    def delete(self):
+        if self.created:
+            run("ip", "netns", "del", self.name, check=False)
+            self.created = False
+
+
+class Lqd:
+    """One lqd process with its own EAL file prefix and temp directory."""
+
+    def __init__(self, name, eal_args, config, netns=None):
+        self.prefix = "%s-%d" % (name, os.getpid())
+        self.tmp = tempfile.mkdtemp(prefix="lqd-test-")
+        self.netns = netns
+        self.eal_args = eal_args
+        self.config = config
+        self.proc = None
+        self.log_path = os.path.join(self.tmp, "lqd.log")
+        atexit.register(self.cleanup)
+
+    def start(self, timeout=30):
+        cfg_path = os.path.join(self.tmp, "lqd.json")
+        with open(cfg_path, "w") as f:
+            json.dump(self.config, f, indent=1)
+        cmd = ["timeout", "600", lqd_binary(), "--no-huge", "-m", "512", "--file-prefix", self.prefix,
+               "--no-pci"] + self.eal_args + ["--", "--config", cfg_path]
+        if self.netns:
+            cmd = ["ip", "netns", "exec", self.netns] + cmd
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if "lqd: ready" in self.output():
+                return
+            if self.proc.poll() is not None:
+                raise RuntimeError("lqd exited %d:\n%s" % (self.proc.returncode, self.output()))
+            time.sleep(0.1)
+        raise RuntimeError("lqd not ready after %ds:\n%s" % (timeout, self.output()))
+
+    def output(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def stats(self, command="/lqd/stats"):
+        return lqd_telemetry.query(self.prefix, command)[command]
+
+    def stop(self, timeout=20):
+        """SIGTERM, wait; returns (exit code, output)."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)  # `timeout` forwards it to lqd
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return (self.proc.returncode if self.proc else None), self.output()
+
+    def cleanup(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        shutil.rmtree("/var/run/dpdk/" + self.prefix, ignore_errors=True)
