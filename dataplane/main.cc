@@ -218,6 +218,11 @@ int Run(int argc, char** argv) {
       return 1;
     }
     started.push_back(setup->port_id);
+    // The kernel answers as the appliance: give it the first port's MAC so
+    // relays see one MAC per address (configure the appliance addresses on
+    // the TAP interface, e.g. `ip addr add 192.0.2.1/24 dev lqd-exc`).
+    if (int rc = rte_eth_dev_default_mac_addr_set(setup->port_id, &shared->ports[0].mac); rc != 0)
+      std::fprintf(stderr, "lqd: warning: exception-port: cannot set its MAC: %s\n", rte_strerror(-rc));
     shared->has_exception_port = true;
     shared->exception_port = setup->port_id;
   }

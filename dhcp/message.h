@@ -138,7 +138,8 @@ class ParsedMessage {
 };
 
 // Parses `bytes` into `out`. Returns std::nullopt on success or the first
-// error found. On error `out` is left in an unspecified but safe state.
+// error found. On error options() is empty, Find() returns nullptr,
+// message_type is kNone and overload 0; the header fields are unspecified.
 std::optional<ParseError> ParseMessage(std::span<const uint8_t> bytes, ParsedMessage& out);
 
 }  // namespace lqd::dhcp

@@ -20,6 +20,7 @@ import lqd_harness as h  # noqa: E402
 from lqd_harness import lq_client as lq  # noqa: E402
 
 SERVER, RELAY = "192.0.2.1", "192.0.2.2"
+OTHER_RELAY = "192.0.2.3"  # on the relay interface too, but not in acl.allow
 NS = h.Netns("lqd-live", RELAY + "/24")
 LQD = None
 ROWS = []
@@ -34,9 +35,10 @@ def setUpModule():
         "ports": [{"device": "net_af_packet0,iface=" + NS.dp, "addresses": [SERVER]}],
         "authoritative-ranges": ["198.51.100.0/24", "203.0.113.0/25"],
         "leases": leases,
-        "acl": {"allow": ["192.0.2.0/24"]},
+        "acl": {"allow": [RELAY + "/32"]},
     }
     LQD.start()
+    h.run("ip", "-n", NS.name, "addr", "add", OTHER_RELAY + "/24", "dev", NS.relay)
     NS.enter()
 
 
@@ -128,6 +130,16 @@ class Queries(unittest.TestCase):
             data, addr = s.recvfrom(2048)
             self.assertEqual(addr, (SERVER, 67))
             self.assertEqual(lq.decode(data)["xid"], 0x8357)
+
+    def test_acl(self):
+        before = LQD.stats()["acl_drops"]
+        other = lq.Relay(OTHER_RELAY, SERVER, timeout=1.0)
+        try:
+            reply, _ = other.query(retries=2, ciaddr="198.51.100.10")
+        finally:
+            other.close()
+        self.assertIsNone(reply, "a relay outside acl.allow must get no answer")
+        self.assertEqual(LQD.stats()["acl_drops"], before + 2)
 
     def test_no_selector_is_silent(self):
         before = LQD.stats()["engine_drop_no_selector"]

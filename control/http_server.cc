@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: control/http_server.cc
+#include "control/http_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace lqd::control {
+namespace {
+
+const char* Reason(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 411: return "Length Required";
+    case 413: return "Payload Too Large";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+  }
+  return "Status";
+}
+
+}  // namespace
+
+const std::string& HttpRequest::Header(const std::string& name) const {
+  static const std::string kEmpty;
+  for (const auto& [k, v] : headers)
+    if (k == name) return v;
+  return kEmpty;
+}
+
+absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Listen(HttpServerOptions opts,
+                                                               HttpHandler handler) {
+  std::unique_ptr<HttpServer> s(new HttpServer(std::move(opts), std::move(handler)));
+  in_addr addr{};
+  if (inet_pton(AF_INET, s->opts_.bind_address.c_str(), &addr) != 1)
+    return absl::InvalidArgumentError(
+        absl::StrCat("bind address '", s->opts_.bind_address, "' is not an IPv4 address"));
+  if (!s->opts_.basic_auth_user.empty())
+    s->expected_auth_ = absl::StrCat(
+        "Basic ", absl::Base64Escape(absl::StrCat(s->opts_.basic_auth_user, ":", s->opts_.basic_auth_password)));
+  s->listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (s->listen_fd_ < 0) return absl::InternalError(absl::StrCat("socket: ", strerror(errno)));
+  int one = 1;
+  setsockopt(s->listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr = addr;
+  sa.sin_port = htons(s->opts_.port);
+  if (bind(s->listen_fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0)
+    return absl::UnavailableError(absl::StrCat("cannot bind ", s->opts_.bind_address, ":", s->opts_.port,
+                                               ": ", strerror(errno),
+                                               " (is another process using the port, or the address not on this host?)"));
+  if (listen(s->listen_fd_, 128) != 0) return absl::InternalError(absl::StrCat("listen: ", strerror(errno)));
+  socklen_t len = sizeof sa;
+  getsockname(s->listen_fd_, reinterpret_cast<sockaddr*>(&sa), &len);
+  s->port_ = ntohs(sa.sin_port);
+  s->epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  if (s->epoll_fd_ < 0) return absl::InternalError(absl::StrCat("epoll_create1: ", strerror(errno)));
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = s->listen_fd_;
+  epoll_ctl(s->epoll_fd_, EPOLL_CTL_ADD, s->listen_fd_, &ev);
+  return s;
+}
+
+HttpServer::~HttpServer() {
+  for (auto& [fd, c] : conns_) close(fd);
+  if (listen_fd_ >= 0) close(listen_fd_);
+  if (epoll_fd_ >= 0) close(epoll_fd_);
+}
+
+int HttpServer::Poll(int timeout_ms) {
+  epoll_event events[64];
+  const uint64_t before = counters_.requests;
+  int n = epoll_wait(epoll_fd_, events, 64, timeout_ms);
+  for (int i = 0; i < n; ++i) {
+    const int fd = events[i].data.fd;
+    if (fd == listen_fd_) {
+      Accept();
+      continue;
+    }
+    if (events[i].events & (EPOLLERR | EPOLLHUP)) {
+      Close(fd);
+      continue;
+    }
+    if (events[i].events & EPOLLIN) OnReadable(fd);
+    if (conns_.contains(fd) && (events[i].events & EPOLLOUT)) OnWritable(fd);
+  }
+  return static_cast<int>(counters_.requests - before);
+}
+
+void HttpServer::Accept() {
+  for (;;) {
+    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;
+    if (conns_.size() >= opts_.max_connections) {
+      ++counters_.connections_refused;
+      close(fd);
+      continue;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+    conns_.emplace(fd, Conn{});
+    ++counters_.connections_accepted;
+  }
+}
+
+void HttpServer::OnReadable(int fd) {
+  auto it = conns_.find(fd);
+  if (it == conns_.end()) return;
+  char buf[16384];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n > 0) {
+      it->second.in.append(buf, static_cast<size_t>(n));
+      if (it->second.in.size() > opts_.max_header_bytes + opts_.max_body_bytes + 4) break;
+      continue;
+    }
+    if (n == 0) {  // peer closed its side; answer what is complete, then close
+      Process(fd, it->second);
+      OnWritable(fd);
+      Close(fd);
+      return;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+    Close(fd);
+    return;
+  }
+  if (!Process(fd, it->second)) {
+    OnWritable(fd);
+    Close(fd);
+    return;
+  }
+  OnWritable(fd);
+}
+
+bool HttpServer::Process(int fd, Conn& c) {
+  (void)fd;
+  while (!c.close_after_write) {
+    const size_t end = c.in.find("\r\n\r\n");
+    if (end == std::string::npos) {
+      if (c.in.size() > opts_.max_header_bytes) {
+        ++counters_.bad_requests;
+        Respond(c, {413, "text/plain", "request header too large\n"}, false);
+        return false;
+      }
+      return true;  // need more bytes
+    }
+    HttpRequest req;
+    absl::string_view head(c.in.data(), end);
+    size_t line_end = head.find("\r\n");
+    absl::string_view request_line = head.substr(0, line_end);
+    const size_t sp1 = request_line.find(' ');
+    const size_t sp2 = request_line.rfind(' ');
+    if (sp1 == absl::string_view::npos || sp2 == sp1 || !absl::StartsWith(request_line.substr(sp2 + 1), "HTTP/1.")) {
+      ++counters_.bad_requests;
+      Respond(c, {400, "text/plain", "malformed request line\n"}, false);
+      return false;
+    }
+    req.method = std::string(request_line.substr(0, sp1));
+    req.target = std::string(request_line.substr(sp1 + 1, sp2 - sp1 - 1));
+    const bool http10 = request_line.substr(sp2 + 1) == "HTTP/1.0";
+    size_t pos = line_end == absl::string_view::npos ? head.size() : line_end + 2;
+    while (pos < head.size()) {
+      size_t e = head.find("\r\n", pos);
+      if (e == absl::string_view::npos) e = head.size();
+      absl::string_view line = head.substr(pos, e - pos);
+      const size_t colon = line.find(':');
+      if (colon != absl::string_view::npos) {
+        req.headers.emplace_back(absl::AsciiStrToLower(line.substr(0, colon)),
+                                 std::string(absl::StripAsciiWhitespace(line.substr(colon + 1))));
+      }
+      pos = e + 2;
+    }
+    if (!req.Header("transfer-encoding").empty()) {
+      ++counters_.bad_requests;
+      Respond(c, {411, "text/plain", "chunked bodies are not supported; send Content-Length\n"}, false);
+      return false;
+    }
+    size_t body_len = 0;
+    if (const std::string& cl = req.Header("content-length"); !cl.empty()) {
+      if (!absl::SimpleAtoi(cl, &body_len)) {
+        ++counters_.bad_requests;
+        Respond(c, {400, "text/plain", "bad Content-Length\n"}, false);
+        return false;
+      }
+    }
+    if (body_len > opts_.max_body_bytes) {
+      ++counters_.bad_requests;
+      Respond(c, {413, "text/plain", "body too large\n"}, false);
+      return false;
+    }
+    if (c.in.size() < end + 4 + body_len) return true;  // body not complete yet
+    req.body = c.in.substr(end + 4, body_len);
+    c.in.erase(0, end + 4 + body_len);
+    ++counters_.requests;
+
+    const std::string& conn_hdr = req.Header("connection");
+    const bool keep_alive = http10 ? absl::EqualsIgnoreCase(conn_hdr, "keep-alive")
+                                   : !absl::EqualsIgnoreCase(conn_hdr, "close");
+    if (!expected_auth_.empty() && req.Header("authorization") != expected_auth_) {
+      ++counters_.auth_failures;
+      HttpResponse r{401, "application/json", R"([{"result":1,"text":"authentication required"}])"};
+      Respond(c, r, keep_alive);
+    } else {
+      Respond(c, handler_(req), keep_alive);
+    }
+  }
+  return !c.close_after_write;
+}
+
+void HttpServer::Respond(Conn& c, const HttpResponse& r, bool keep_alive) {
+  absl::StrAppend(&c.out, "HTTP/1.1 ", r.status, " ", Reason(r.status), "\r\n",
+                  "Content-Type: ", r.content_type, "\r\n",
+                  "Content-Length: ", r.body.size(), "\r\n");
+  if (r.status == 401) c.out += "WWW-Authenticate: Basic realm=\"lqd\"\r\n";
+  if (!keep_alive) c.out += "Connection: close\r\n";
+  c.out += "\r\n";
+  c.out += r.body;
+  if (!keep_alive) c.close_after_write = true;
+}
+
+void HttpServer::OnWritable(int fd) {
+  auto it = conns_.find(fd);
+  if (it == conns_.end()) return;
+  Conn& c = it->second;
+  while (!c.out.empty()) {
+    ssize_t n = send(fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      c.out.erase(0, static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    Close(fd);
+    return;
+  }
+  if (c.out.empty() && c.close_after_write) {
+    Close(fd);
+    return;
+  }
+  UpdateInterest(fd, c);
+}
+
+void HttpServer::UpdateInterest(int fd, const Conn& c) {
+  epoll_event ev{};
+  ev.events = EPOLLIN | (c.out.empty() ? 0u : static_cast<uint32_t>(EPOLLOUT));
+  ev.data.fd = fd;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev);
+}
+
+void HttpServer::Close(int fd) {
+  if (conns_.erase(fd) == 0) return;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  close(fd);
+}
+
+}  // namespace lqd::control

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: control/http_server.h
+//
+// A small HTTP/1.1 server for the control plane: the Kea HA backup-peer
+// endpoint and the management API. Single-threaded and non-blocking
+// (epoll): the control thread calls Poll() in its loop, so handlers run on
+// the store's writer thread and may apply updates directly.
+//
+// What it supports, because Kea's HA client and Prometheus need it:
+// keep-alive (Kea reuses one connection for every update), several
+// concurrent connections, Content-Length bodies, HTTP basic auth. What it
+// refuses, with a status code: chunked bodies (411), bodies over the limit
+// (413), malformed request lines (400), too many connections (closed).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+
+namespace lqd::control {
+
+struct HttpRequest {
+  std::string method;
+  std::string target;
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+  std::string body;
+  // Value of a header (name in lower case), or "".
+  const std::string& Header(const std::string& name) const;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+struct HttpServerOptions {
+  std::string bind_address = "127.0.0.1";  // never a wildcard by default
+  uint16_t port = 0;                        // 0: pick a free port (tests)
+  std::string basic_auth_user;              // empty: no authentication
+  std::string basic_auth_password;
+  size_t max_body_bytes = 1 << 20;
+  size_t max_header_bytes = 16 << 10;
+  size_t max_connections = 256;
+};
+
+struct HttpServerCounters {
+  uint64_t connections_accepted = 0;
+  uint64_t connections_refused = 0;
+  uint64_t requests = 0;
+  uint64_t bad_requests = 0;
+  uint64_t auth_failures = 0;
+};
+
+class HttpServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<HttpServer>> Listen(HttpServerOptions opts,
+                                                            HttpHandler handler);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  uint16_t port() const { return port_; }
+  // Serves whatever is ready, waiting at most `timeout_ms`. Returns the
+  // number of requests handled.
+  int Poll(int timeout_ms);
+  const HttpServerCounters& counters() const { return counters_; }
+  size_t open_connections() const { return conns_.size(); }
+
+ private:
+  struct Conn {
+    std::string in;
+    std::string out;
+    bool close_after_write = false;
+  };
+  HttpServer(HttpServerOptions opts, HttpHandler handler) : opts_(std::move(opts)), handler_(std::move(handler)) {}
+  void Accept();
+  void OnReadable(int fd);
+  void OnWritable(int fd);
+  // Handles every complete request in c.in; false if the connection must close now.
+  bool Process(int fd, Conn& c);
+  void Respond(Conn& c, const HttpResponse& r, bool keep_alive);
+  void Close(int fd);
+  void UpdateInterest(int fd, const Conn& c);
+
+  HttpServerOptions opts_;
+  HttpHandler handler_;
+  std::string expected_auth_;  // "Basic <base64>" or empty
+  int listen_fd_ = -1;
+  int epoll_fd_ = -1;
+  uint16_t port_ = 0;
+  absl::flat_hash_map<int, Conn> conns_;
+  HttpServerCounters counters_;
+};
+
+}  // namespace lqd::control

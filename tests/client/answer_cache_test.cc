@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: tests/client/answer_cache_test.cc
+#include "client/answer_cache.h"
+
+#include <gtest/gtest.h>
+
+#include "fakes.h"
+
+namespace lqd::client {
+namespace {
+
+using testing::Ip;
+
+constexpr uint32_t kServer = Ip(192, 0, 2, 1);
+const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
+
+Answer Make(LeaseState s, std::optional<uint32_t> lease_time = std::nullopt, uint32_t ciaddr = 0) {
+  Answer a;
+  a.state = s;
+  a.lease_time = lease_time;
+  a.ciaddr = ciaddr;
+  if (s == LeaseState::kActive) {
+    a.htype = 1;
+    a.hlen = 6;
+    a.chaddr = {2, 0, 0, 0, 0, 9};
+    a.relay_agent_info = std::vector<uint8_t>{1, 1, 'x'};
+  }
+  return a;
+}
+
+TEST(AnswerCache, R09_ActiveCachedUntilLeaseExpiryWithLocation) {
+  AnswerCache c;
+  const auto key = QueryKey::ByIp(Ip(10, 0, 0, 1));
+  c.Store(key, Make(LeaseState::kActive, 3600), kServer, kT0);
+  auto hit = c.Lookup(key, kT0 + absl::Seconds(3599));
+  ASSERT_TRUE(hit.has_value());
+  EXPECT_EQ(hit->state, LeaseState::kActive);
+  // The location (chaddr + RAI) is what the concentrator refreshes from.
+  EXPECT_EQ(hit->answer.chaddr, (std::vector<uint8_t>{2, 0, 0, 0, 0, 9}));
+  EXPECT_TRUE(hit->answer.relay_agent_info.has_value());
+  EXPECT_FALSE(c.Lookup(key, kT0 + absl::Seconds(3600)).has_value());
+  EXPECT_EQ(c.size(), 0u);  // expired entry erased
+}
+
+TEST(AnswerCache, R09_ActiveWithoutLeaseTimeNotCachedInfiniteKept) {
+  AnswerCache c;
+  const auto a = QueryKey::ByIp(Ip(10, 0, 0, 1));
+  const auto b = QueryKey::ByIp(Ip(10, 0, 0, 2));
+  c.Store(a, Make(LeaseState::kActive), kServer, kT0);
+  EXPECT_FALSE(c.Lookup(a, kT0).has_value());
+  c.Store(b, Make(LeaseState::kActive, 0xffffffffu), kServer, kT0);
+  EXPECT_TRUE(c.Lookup(b, kT0 + absl::Hours(24 * 365 * 10)).has_value());
+}
+
+TEST(AnswerCache, R10_UnassignedCachedUntilInvalidated) {
+  AnswerCache c;
+  const auto key = QueryKey::ByIp(Ip(10, 0, 0, 1));
+  c.Store(key, Make(LeaseState::kUnassigned), kServer, kT0);
+  EXPECT_EQ(c.Lookup(key, kT0 + absl::Hours(24 * 30))->state, LeaseState::kUnassigned);
+  c.Invalidate(key);  // gleaning saw a lease appear
+  EXPECT_FALSE(c.Lookup(key, kT0 + absl::Hours(24 * 30)).has_value());
+}
+
+TEST(AnswerCache, R11_RemembersManagingServer) {
+  AnswerCache c;
+  c.Store(QueryKey::ByIp(Ip(10, 0, 0, 1)), Make(LeaseState::kUnassigned), kServer, kT0);
+  c.Store(QueryKey::ByMac(std::vector<uint8_t>{2, 0, 0, 0, 0, 9}),
+          Make(LeaseState::kActive, 60, Ip(10, 0, 0, 2)), Ip(192, 0, 2, 3), kT0);
+  c.Store(QueryKey::ByIp(Ip(10, 0, 0, 3)), Make(LeaseState::kUnknown), kServer, kT0);
+  EXPECT_EQ(c.ManagingServer(Ip(10, 0, 0, 1)), kServer);
+  EXPECT_EQ(c.ManagingServer(Ip(10, 0, 0, 2)), Ip(192, 0, 2, 3));
+  EXPECT_FALSE(c.ManagingServer(Ip(10, 0, 0, 3)).has_value());  // UNKNOWN: does not manage it
+}
+
+TEST(AnswerCache, R12_UnknownCachedAboutFiveMinutes) {
+  AnswerCache c;
+  const auto key = QueryKey::ByIp(Ip(10, 0, 0, 1));
+  c.Store(key, Make(LeaseState::kUnknown), kServer, kT0);
+  EXPECT_TRUE(c.Lookup(key, kT0 + absl::Seconds(299)).has_value());
+  EXPECT_FALSE(c.Lookup(key, kT0 + absl::Seconds(300)).has_value());
+  AnswerCache shorter(CacheConfig{absl::Seconds(30)});
+  shorter.Store(key, Make(LeaseState::kUnknown), kServer, kT0);
+  EXPECT_FALSE(shorter.Lookup(key, kT0 + absl::Seconds(30)).has_value());
+}
+
+TEST(AnswerCache, R20_NewAnswerReplacesOld) {
+  AnswerCache c;
+  const auto key = QueryKey::ByIp(Ip(10, 0, 0, 1));
+  c.Store(key, Make(LeaseState::kUnknown), kServer, kT0);
+  c.Store(key, Make(LeaseState::kActive, 100), kServer, kT0 + absl::Seconds(1));
+  EXPECT_EQ(c.Lookup(key, kT0 + absl::Seconds(50))->state, LeaseState::kActive);
+  EXPECT_EQ(c.size(), 1u);
+}
+
+}  // namespace
+}  // namespace lqd::client

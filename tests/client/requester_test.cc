@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: tests/client/requester_test.cc
+//
+// The requester rules end to end against a fake clock and a recording
+// transport: every test drives time explicitly, so minutes of protocol
+// time take microseconds.
+#include "client/requester.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "fakes.h"
+
+namespace lqd::client {
+namespace {
+
+using dhcp::MessageType;
+using testing::AnswerTo;
+using testing::Ip;
+using testing::Sent;
+
+constexpr uint32_t kGiaddr = Ip(192, 0, 2, 2);
+constexpr uint32_t kA = Ip(192, 0, 2, 1);
+constexpr uint32_t kB = Ip(192, 0, 2, 3);
+
+class RequesterTest : public ::testing::Test {
+ protected:
+  RequesterConfig Config(std::vector<uint32_t> servers = {kA}) {
+    RequesterConfig c;
+    c.giaddr = kGiaddr;
+    c.servers = std::move(servers);
+    return c;
+  }
+  void Make(const RequesterConfig& c) {
+    auto r = Requester::Create(c, clock_, net_, rng_);
+    ASSERT_TRUE(r.ok()) << r.status();
+    req_ = std::move(*r);
+  }
+  QueryCallback Collect() {
+    return [this](const QueryResult& r) { results_.push_back(r); };
+  }
+  void Ask(const QueryKey& k) { ASSERT_TRUE(req_->Query(k, Collect()).ok()); }
+  void Reply(const Sent& q, MessageType t, std::optional<uint32_t> lease = std::nullopt,
+             std::optional<uint32_t> cltt = std::nullopt) {
+    req_->OnDatagram(q.server, AnswerTo(q, t, lease, cltt));
+  }
+  // Moves the clock to `until`, calling Poll() at every wake-up on the way.
+  void RunUntil(absl::Time until) {
+    for (int guard = 0; guard < 1'000'000; ++guard) {
+      const absl::Time next = req_->NextWakeup();
+      if (next > until) break;
+      if (next > clock_.Now()) clock_.Set(next);
+      req_->Poll();
+    }
+    clock_.Set(until);
+    req_->Poll();
+  }
+  void RunFor(absl::Duration d) { RunUntil(clock_.Now() + d); }
+  absl::Time Now() const { return clock_.Now(); }
+
+  FakeClock clock_;
+  testing::RecordingTransport net_;
+  testing::FixedRandom rng_;
+  std::unique_ptr<Requester> req_;
+  std::vector<QueryResult> results_;
+};
+
+
+TEST_F(RequesterTest, R01_AllQueriesCarryConfiguredGiaddr) {
+  Make(Config());
+  Ask(QueryKey::ByIp(Ip(10, 0, 0, 1)));
+  Reply(net_.sent.back(), MessageType::kLeaseUnknown);
+  Ask(QueryKey::ByMac(std::vector<uint8_t>{2, 0, 0, 0, 0, 1}));
+  Ask(QueryKey::ByClientId(std::vector<uint8_t>{1, 2, 3}));
+  ASSERT_EQ(net_.sent.size(), 3u);
+  for (const Sent& s : net_.sent) EXPECT_EQ(s.giaddr(), kGiaddr);
+  RequesterConfig bad = Config();
+  bad.giaddr = 0;
+  EXPECT_FALSE(Requester::Create(bad, clock_, net_, rng_).ok());
+}
+
+TEST_F(RequesterTest, R07_SendsToAllConfiguredServersWhenManagerUnknown) {
+  Make(Config({kA, kB}));
+  Ask(QueryKey::ByIp(Ip(10, 0, 0, 1)));
+  EXPECT_EQ(net_.CountTo(kA), 1u);
+  EXPECT_EQ(net_.CountTo(kB), 1u);
+}
+
+TEST_F(RequesterTest, R07_R11_SendsOnlyToServerKnownToManageTheAddress) {
+  Make(Config({kA, kB}));
+  const auto key = QueryKey::ByIp(Ip(10, 0, 0, 1));
+  Ask(key);
+  ASSERT_EQ(net_.sent.size(), 2u);
+  const Sent to_a = net_.sent[0].server == kA ? net_.sent[0] : net_.sent[1];
+  const Sent to_b = net_.sent[0].server == kB ? net_.sent[0] : net_.sent[1];
+  Reply(to_b, MessageType::kLeaseUnknown);
+  Reply(to_a, MessageType::kLeaseUnassigned);
+  ASSERT_EQ(results_.size(), 1u);
+  EXPECT_EQ(results_[0].outcome, Outcome::kUnassigned);
+  EXPECT_EQ(req_->cache().ManagingServer(Ip(10, 0, 0, 1)), kA);
+  req_->Invalidate(key);  // gleaning: a lease appeared
+  net_.sent.clear();
+  Ask(key);
+  ASSERT_EQ(net_.sent.size(), 1u);
+  EXPECT_EQ(net_.sent[0].server, kA);
+}
+
+TEST_F(RequesterTest, R09_ActiveAnsweredFromCacheUntilLeaseExpiry) {
+  Make(Config());
+  const auto key = QueryKey::ByIp(Ip(10, 0, 0, 1));
+  Ask(key);
+  Reply(net_.sent.back(), MessageType::kLeaseActive, 100);
+  ASSERT_EQ(results_.size(), 1u);
+  EXPECT_EQ(results_[0].outcome, Outcome::kActive);
+  EXPECT_FALSE(results_[0].from_cache);
+  ASSERT_TRUE(results_[0].answer.has_value());
+  EXPECT_EQ(results_[0].answer->chaddr, (std::vector<uint8_t>{2, 0, 0, 0, 0, 1}));
+  RunFor(absl::Seconds(99));
+  Ask(key);
+  ASSERT_EQ(results_.size(), 2u);
+  EXPECT_TRUE(results_[1].from_cache);
+  EXPECT_EQ(results_[1].outcome, Outcome::kActive);
+  EXPECT_EQ(results_[1].answer->chaddr, (std::vector<uint8_t>{2, 0, 0, 0, 0, 1}));
+  EXPECT_EQ(net_.sent.size(), 1u);
+  RunFor(absl::Seconds(1));  // lease expired
+  Ask(key);
+  EXPECT_EQ(net_.sent.size(), 2u);
+  EXPECT_EQ(req_->stats().cache_hits, 1u);
+}
+
+TEST_F(RequesterTest, R10_UnassignedCachedUntilGleaningInvalidates) {
+  Make(Config());
+  const auto key = QueryKey::ByIp(Ip(10, 0, 0, 1));
+  Ask(key);
+  Reply(net_.sent.back(), MessageType::kLeaseUnassigned);
+  RunFor(absl::Hours(48));
+  Ask(key);
+  ASSERT_EQ(results_.size(), 2u);
+  EXPECT_TRUE(results_[1].from_cache);
+  EXPECT_EQ(results_[1].outcome, Outcome::kUnassigned);
+  EXPECT_EQ(net_.sent.size(), 1u);
+  req_->Invalidate(key);
+  Ask(key);
+  EXPECT_EQ(net_.sent.size(), 2u);
+}
+
+TEST_F(RequesterTest, R12_UnknownNotRequeriedForFiveMinutes) {
+  Make(Config());
+  const auto key = QueryKey::ByIp(Ip(10, 0, 0, 1));
+  Ask(key);
+  Reply(net_.sent.back(), MessageType::kLeaseUnknown);
+  RunFor(absl::Seconds(299));
+  Ask(key);
+  EXPECT_EQ(net_.sent.size(), 1u);
+  EXPECT_EQ(results_.back().outcome, Outcome::kUnknown);
+  EXPECT_TRUE(results_.back().from_cache);
+  RunFor(absl::Seconds(1));
+  Ask(key);
+  EXPECT_EQ(net_.sent.size(), 2u);
+}
+
+TEST_F(RequesterTest, R13_SilentServerGetsOnePacketPer10To70Seconds) {
+  for (double f : {0.0, 0.5, 1.0}) {
+    net_.sent.clear();
+    rng_.set_fraction(f);
+    Make(Config());
+    for (int i = 0; i < 5; ++i) Ask(QueryKey::ByIp(Ip(10, 0, 0, 1 + i)));
+    std::vector<absl::Time> at;
+    size_t seen = 0;
+    const absl::Time end = Now() + absl::Minutes(30);
+    while (Now() < end) {
+      RunUntil(std::min(end, req_->NextWakeup()));
+      for (; seen < net_.sent.size(); ++seen) at.push_back(Now());
+    }
+    ASSERT_GT(at.size(), 20u);
+    for (size_t i = 1; i < at.size(); ++i) {
+      EXPECT_GE(at[i] - at[i - 1], absl::Seconds(10)) << "fraction " << f << " packet " << i;
+      EXPECT_LE(at[i] - at[i - 1], absl::Seconds(70)) << "fraction " << f << " packet " << i;
+    }
+    // Only the first query is ever outstanding.
+    std::set<uint32_t> xids;
+    for (const Sent& s : net_.sent) xids.insert(s.xid());
+    EXPECT_EQ(xids.size(), 1u);
+  }
+}
+
+TEST_F(RequesterTest, R14_OneOutstandingUntilFirstAnswer) {
+  Make(Config());
+  for (int i = 0; i < 10; ++i) Ask(QueryKey::ByIp(Ip(10, 0, 0, 1 + i)));
+  EXPECT_EQ(net_.sent.size(), 1u);
+  EXPECT_EQ(req_->outstanding(kA), 1u);
+  EXPECT_EQ(req_->queued(kA), 9u);
+  EXPECT_FALSE(req_->pacer(kA)->TimerRunning(Now()));
+  Reply(net_.sent[0], MessageType::kLeaseUnknown);
+  EXPECT_TRUE(req_->pacer(kA)->TimerRunning(Now()));
+  EXPECT_EQ(net_.sent.size(), 10u);  // the other 9 go out in parallel now
+  EXPECT_EQ(req_->outstanding(kA), 9u);
+}
+
+TEST_F(RequesterTest, R15_RetransmissionsFollowRfc2131Backoff) {
+  Make(Config());
+  Ask(QueryKey::ByIp(Ip(10, 0, 0, 1)));
+  Reply(net_.sent[0], MessageType::kLeaseUnknown);  // server known to answer
+  const absl::Time t0 = Now();
+  Ask(QueryKey::ByIp(Ip(10, 0, 0, 2)));
+  const uint32_t xid = net_.sent.back().xid();
+  std::vector<int64_t> offsets, secs;
+  size_t seen = 1;
+  while (Now() < t0 + absl::Seconds(250)) {
+    RunUntil(req_->NextWakeup());
+    for (; seen < net_.sent.size(); ++seen) {
+      EXPECT_EQ(net_.sent[seen].xid(), xid);  // same xid on every retry
+      offsets.push_back(absl::ToInt64Seconds(Now() - t0));
+      secs.push_back(net_.sent[seen].secs());
+    }
+  }
+  EXPECT_EQ(offsets, (std::vector<int64_t>{0, 4, 12, 28, 60, 124, 188}));
+  EXPECT_EQ(secs, (std::vector<int64_t>{0, 4, 12, 28, 60, 124, 188}));
+}
+
+TEST_F(RequesterTest, R16_ParallelQueriesLimitedAfterFirstAnswer) {
+  RequesterConfig c = Config();
+  c.pacer.max_outstanding = 100;
+  Make(c);
+  for (int i = 0; i < 300; ++i) Ask(QueryKey::ByIp(Ip(10, 0, 1, 0) + i));
+  EXPECT_EQ(net_.sent.size(), 1u);
+  Reply(net_.sent[0], MessageType::kLeaseUnassigned);
+  EXPECT_EQ(req_->outstanding(kA), 100u);
+  EXPECT_EQ(req_->queued(kA), 199u);
+  EXPECT_EQ(net_.sent.size(), 101u);
+  // Each answer frees one slot for one queued query.
+  Reply(net_.sent[1], MessageType::kLeaseUnassigned);
+  EXPECT_EQ(req_->outstanding(kA), 100u);
+  EXPECT_EQ(req_->queued(kA), 198u);
+  EXPECT_EQ(net_.sent.size(), 102u);
+}
+
+TEST_F(RequesterTest, R17_TimerFiresDropsAllButOneWhichPollsEvery64s) {
+  RequesterConfig c = Config();
+  c.pacer.max_outstanding = 100;
+  Make(c);
+  for (int i = 0; i < 300; ++i) Ask(QueryKey::ByIp(Ip(10, 0, 1, 0) + i));
+  Reply(net_.sent[0], MessageType::kLeaseUnassigned);
+  const uint32_t oldest = net_.sent[1].xid();
+  const absl::Time answered = Now();
+  RunUntil(answered + absl::Seconds(59));
+  EXPECT_EQ(req_->outstanding(kA), 100u);
+  RunUntil(answered + absl::Seconds(60));  // timer fires
+  EXPECT_EQ(req_->outstanding(kA), 1u);
+  EXPECT_EQ(req_->queued(kA), 298u);  // dropped ones wait, they are not lost
+  EXPECT_EQ(req_->stats().dropped_by_timer, 99u);
+  const size_t before = net_.sent.size();
+  std::vector<absl::Time> polls;
+  size_t seen = before;
+  while (Now() < answered + absl::Seconds(60 + 64 * 5)) {
+    RunUntil(req_->NextWakeup());
+    for (; seen < net_.sent.size(); ++seen) {
+      EXPECT_EQ(net_.sent[seen].xid(), oldest);  // only the survivor polls
+      polls.push_back(Now());
+    }
+  }
+  ASSERT_GE(polls.size(), 4u);
+  for (size_t i = 1; i < polls.size(); ++i) {
+    EXPECT_EQ(polls[i] - polls[i - 1], absl::Seconds(64));
+  }
+  EXPECT_TRUE(results_.size() == 1u);  // nothing given up
+  // The server is back: the survivor's answer restarts the timer and the
+  // dropped queries go out again.
+  Reply(net_.sent.back(), MessageType::kLeaseUnassigned);
+  EXPECT_EQ(req_->outstanding(kA), 100u);
+  EXPECT_EQ(req_->queued(kA), 197u);
+}
+
+TEST_F(RequesterTest, R18_IdleMinuteBringsBackOneOutstanding) {
+  Make(Config());
+  Ask(QueryKey::ByIp(Ip(10, 0, 0, 1)));
+  Reply(net_.sent[0], MessageType::kLeaseUnknown);
+  RunFor(absl::Seconds(30));
+  for (int i = 0; i < 3; ++i) Ask(QueryKey::ByIp(Ip(10, 0, 0, 10 + i)));
+  EXPECT_EQ(net_.sent.size(), 4u);  // timer running: all three in parallel
+  for (size_t i = 1; i < 4; ++i) Reply(net_.sent[i], MessageType::kLeaseUnknown);
+  RunFor(absl::Seconds(60));  // no traffic for a minute
+  EXPECT_FALSE(req_->pacer(kA)->TimerRunning(Now()));
+  for (int i = 0; i < 5; ++i) Ask(QueryKey::ByIp(Ip(10, 0, 0, 20 + i)));
+  EXPECT_EQ(net_.sent.size(), 5u);
+  EXPECT_EQ(req_->outstanding(kA), 1u);
+  EXPECT_EQ(req_->queued(kA), 4u);
+}
+
+TEST_F(RequesterTest, R19_ConflictingServersResolvedByMostRecentTransaction) {
+  Make(Config({kA, kB}));
+  Ask(QueryKey::ByIp(Ip(10, 0, 0, 1)));
+  ASSERT_EQ(net_.sent.size(), 2u);
+  const Sent to_a = net_.sent[0].server == kA ? net_.sent[0] : net_.sent[1];
+  const Sent to_b = net_.sent[0].server == kB ? net_.sent[0] : net_.sent[1];
+  Reply(to_a, MessageType::kLeaseActive, 3600, 500);
+  EXPECT_TRUE(results_.empty());  // B still has its grace period
+  Reply(to_b, MessageType::kLeaseActive, 3600, 20);
+  ASSERT_EQ(results_.size(), 1u);
+  EXPECT_EQ(results_[0].server, kB);  // 20 s since CLTT beats 500 s
+  EXPECT_EQ(results_[0].answers.size(), 2u);
+  EXPECT_EQ(results_[0].answer->client_last_transaction_time, 20u);
+}
+
+TEST_F(RequesterTest, R19_SilentSecondServerDoesNotHoldTheAnswerBack) {
+  Make(Config({kA, kB}));
+  Ask(QueryKey::ByIp(Ip(10, 0, 0, 1)));
+  const Sent to_a = net_.sent[0].server == kA ? net_.sent[0] : net_.sent[1];
+  Reply(to_a, MessageType::kLeaseActive, 3600, 500);
+  RunFor(absl::Milliseconds(1999));
+  EXPECT_TRUE(results_.empty());
+  RunFor(absl::Milliseconds(1));
+  ASSERT_EQ(results_.size(), 1u);
+  EXPECT_EQ(results_[0].server, kA);
+  EXPECT_EQ(req_->outstanding(kB), 0u);  // B's leg cancelled
+  EXPECT_EQ(req_->in_flight(), 0u);
+}
+
+TEST_F(RequesterTest, R20_CiaddrRestrictedToAccessNetworks) {
+  RequesterConfig c = Config();
+  c.access_networks = {*ParsePrefix("10.0.0.0/16")};
+  Make(c);
+  auto s = req_->Query(QueryKey::ByIp(Ip(10, 1, 0, 1)), Collect());
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(net_.sent.empty());
+  EXPECT_TRUE(req_->Query(QueryKey::ByIp(Ip(10, 0, 200, 1)), Collect()).ok());
+  EXPECT_EQ(net_.sent.size(), 1u);
+}
+
+TEST_F(RequesterTest, R20_AtMostOneQueryPerAddressAfterReboot) {
+  Make(Config());
+  const auto key = QueryKey::ByIp(Ip(10, 0, 0, 1));
+  // Data traffic for the same address keeps asking while the query is out.
+  for (int i = 0; i < 3; ++i) Ask(key);
+  EXPECT_EQ(net_.sent.size(), 1u);
+  EXPECT_EQ(req_->stats().coalesced, 2u);
+  Reply(net_.sent[0], MessageType::kLeaseUnknown);
+  ASSERT_EQ(results_.size(), 3u);  // every caller told
+  for (const auto& r : results_) EXPECT_EQ(r.outcome, Outcome::kUnknown);
+  Ask(key);  // and the negative answer is cached
+  EXPECT_EQ(net_.sent.size(), 1u);
+}
+
+TEST_F(RequesterTest, GivesUpAfterMaxTransmissions) {
+  RequesterConfig c = Config();
+  c.max_transmissions = 3;
+  Make(c);
+  Ask(QueryKey::ByIp(Ip(10, 0, 0, 1)));
+  RunFor(absl::Minutes(5));
+  EXPECT_EQ(net_.sent.size(), 3u);
+  ASSERT_EQ(results_.size(), 1u);
+  EXPECT_EQ(results_[0].outcome, Outcome::kNoAnswer);
+  EXPECT_EQ(results_[0].transmissions, 3);
+  // Unknown server: sends at 0, 10, 20, gives up 16 s after the third.
+  EXPECT_EQ(results_[0].latency, absl::Seconds(36));
+  EXPECT_EQ(req_->stats().gave_up, 1u);
+}
+
+TEST_F(RequesterTest, StrayAndMalformedAnswersIgnored) {
+  Make(Config());
+  Ask(QueryKey::ByIp(Ip(10, 0, 0, 1)));
+  Sent q = net_.sent[0];
+  req_->OnDatagram(kA, std::vector<uint8_t>(50, 0));
+  EXPECT_EQ(req_->stats().malformed, 1u);
+  req_->OnDatagram(Ip(203, 0, 113, 9), AnswerTo(q, MessageType::kLeaseActive, 60));
+  Sent wrong = q;
+  dhcp::StoreBe32(&wrong.bytes[dhcp::kOffXid], q.xid() + 1);
+  req_->OnDatagram(kA, AnswerTo(wrong, MessageType::kLeaseActive, 60));
+  EXPECT_EQ(req_->stats().stray, 2u);
+  EXPECT_TRUE(results_.empty());
+  Reply(q, MessageType::kLeaseActive, 60);
+  EXPECT_EQ(results_.size(), 1u);
+  Reply(q, MessageType::kLeaseActive, 60);  // duplicate
+  EXPECT_EQ(req_->stats().stray, 3u);
+  EXPECT_EQ(results_.size(), 1u);
+}
+
+TEST_F(RequesterTest, CallbackMayQueryAgain) {
+  Make(Config());
+  std::vector<Outcome> seen;
+  ASSERT_TRUE(req_->Query(QueryKey::ByIp(Ip(10, 0, 0, 1)), [&](const QueryResult& r) {
+    seen.push_back(r.outcome);
+    ASSERT_TRUE(req_->Query(QueryKey::ByIp(Ip(10, 0, 0, 2)), Collect()).ok());
+  }).ok());
+  Reply(net_.sent[0], MessageType::kLeaseUnassigned);
+  EXPECT_EQ(seen.size(), 1u);
+  EXPECT_EQ(net_.sent.size(), 2u);
+  Reply(net_.sent[1], MessageType::kLeaseUnassigned);
+  EXPECT_EQ(results_.size(), 1u);
+}
+
+}  // namespace
+}  // namespace lqd::client
