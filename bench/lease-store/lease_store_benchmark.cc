@@ -197,14 +197,14 @@ void BM_IsAuthoritative(benchmark::State& state) {
   std::mt19937 rng(1);
   std::vector<AddressRange> ranges;
   for (int i = 0; i < state.range(0); ++i) {  // disjoint /24-ish pools across 10/8
-    const uint32_t first = kBaseIp + (static_cast<uint32_t>(i) << 12) + rng() % 256;
-    ranges.push_back({kGlobalVpn, first, first + 200 + rng() % 1000});
+    const uint32_t first = kBaseIp + (static_cast<uint32_t>(i) << 12) + static_cast<uint32_t>(rng() % 256);
+    ranges.push_back({kGlobalVpn, first, first + 200 + static_cast<uint32_t>(rng() % 1000)});
   }
   auto built = AuthoritativeRanges::Build(ranges);
   if (!built.ok()) std::abort();
   store.SetRanges(*std::move(built));
   std::vector<uint32_t> q(1 << 16);
-  for (uint32_t& x : q) x = kBaseIp + rng() % (static_cast<uint32_t>(state.range(0)) << 12);
+  for (uint32_t& x : q) x = kBaseIp + static_cast<uint32_t>(rng() % (uint64_t{4096} << 12));
   QsbrReader reader(store.qsbr());
   size_t i = 0, hits = 0;
   for (auto _ : state) {

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: tests/control/persistence_test.cc
+#include "control/persistence.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "control/lease_codec.h"
+#include "control/replica.h"
+
+namespace lqd::control {
+namespace {
+
+namespace fs = std::filesystem;
+
+LeaseUpdate Up(uint32_t ip, uint32_t expire) {
+  LeaseUpdate u;
+  u.lease.ip = ip;
+  u.lease.hw.htype = 1;
+  u.lease.hw.hlen = 6;
+  u.lease.hw.bytes[5] = static_cast<uint8_t>(ip);
+  u.lease.client_id = std::string("\x01\x02\x03", 3);
+  u.lease.relay_agent_info = std::string("\x01\x03" "abc", 5);
+  u.lease.vendor_class = "docsis";
+  u.lease.extra_options = std::string("\x01\x04\xff\xff\xff\x00", 6);
+  u.lease.cltt = expire - 600;
+  u.lease.expire = expire;
+  return u;
+}
+
+class PersistenceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("lqd-persist-" + std::to_string(getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::unique_ptr<Persistence> Open(Recovered* r) {
+    auto p = Persistence::Open(dir_.string(), r);
+    EXPECT_TRUE(p.ok()) << p.status();
+    return p.ok() ? *std::move(p) : nullptr;
+  }
+  fs::path dir_;
+};
+
+TEST_F(PersistenceTest, CodecRoundTrip) {
+  LeaseUpdate u = Up(0x0A000001, 5000);
+  u.kind = LeaseUpdate::Kind::kDelete;
+  u.source = FeedSource::kKeaPull;
+  std::string b;
+  EncodeLeaseUpdate(u, b);
+  auto d = DecodeLeaseUpdate(b);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->kind, u.kind);
+  EXPECT_EQ(d->source, u.source);
+  EXPECT_EQ(d->lease.ip, u.lease.ip);
+  EXPECT_EQ(d->lease.hw, u.lease.hw);
+  EXPECT_EQ(d->lease.client_id, u.lease.client_id);
+  EXPECT_EQ(d->lease.relay_agent_info, u.lease.relay_agent_info);
+  EXPECT_EQ(d->lease.vendor_class, u.lease.vendor_class);
+  EXPECT_EQ(d->lease.extra_options, u.lease.extra_options);
+  EXPECT_EQ(d->lease.expire, 5000u);
+  for (size_t cut = 0; cut < b.size(); ++cut) EXPECT_FALSE(DecodeLeaseUpdate(b.substr(0, cut))) << cut;
+}
+
+TEST_F(PersistenceTest, JournalSurvivesReopen) {
+  {
+    Recovered r;
+    auto p = Open(&r);
+    EXPECT_FALSE(r.report.snapshot_found);
+    for (uint32_t i = 0; i < 1000; ++i) ASSERT_TRUE(p->Append(Up(i, 5000 + i)).ok());
+    ASSERT_TRUE(p->Sync().ok());
+  }
+  Recovered r;
+  auto p = Open(&r);
+  ASSERT_EQ(r.journal.size(), 1000u);
+  EXPECT_EQ(r.journal[999].lease.expire, 5999u);
+  EXPECT_FALSE(r.report.needs_full_reconcile());
+}
+
+TEST_F(PersistenceTest, SnapshotPlusLaterJournal) {
+  LeaseStore store;
+  Replica replica(store);
+  {
+    Recovered r;
+    auto p = Open(&r);
+    for (uint32_t i = 0; i < 500; ++i) {
+      replica.Apply(Up(i, 5000), 100);
+      ASSERT_TRUE(p->Append(Up(i, 5000)).ok());
+    }
+    ASSERT_TRUE(p->WriteSnapshot(store).ok());
+    for (uint32_t i = 500; i < 600; ++i) ASSERT_TRUE(p->Append(Up(i, 5000)).ok());
+    ASSERT_TRUE(p->Sync().ok());
+  }
+  Recovered r;
+  auto p = Open(&r);
+  EXPECT_TRUE(r.report.snapshot_found);
+  EXPECT_FALSE(r.report.snapshot_corrupt);
+  EXPECT_EQ(r.snapshot.size(), 500u);
+  EXPECT_EQ(r.journal.size(), 100u);  // older journal folded into the snapshot
+  EXPECT_EQ(r.journal.front().lease.ip, 500u);
+  // Loading it back reproduces the store.
+  LeaseStore again;
+  ASSERT_TRUE(again.BulkLoad(r.snapshot).ok());
+  EXPECT_EQ(again.size(), 500u);
+  QsbrReader reader(again.qsbr());
+  const LeaseRecord* l = again.FindByIp(7);
+  ASSERT_NE(l, nullptr);
+  EXPECT_EQ(l->relay_agent_info().size(), 5u);
+  EXPECT_EQ(l->vendor_class().size(), 6u);
+}
+
+TEST_F(PersistenceTest, TornJournalTailIsCutAndReported) {
+  {
+    Recovered r;
+    auto p = Open(&r);
+    for (uint32_t i = 0; i < 10; ++i) ASSERT_TRUE(p->Append(Up(i, 5000)).ok());
+    ASSERT_TRUE(p->Sync().ok());
+  }
+  // A crash in the middle of writing the 11th record.
+  fs::path j;
+  for (auto& e : fs::directory_iterator(dir_)) j = e.path();
+  std::string partial;
+  EncodeLeaseUpdate(Up(10, 5000), partial);
+  {
+    std::ofstream out(j, std::ios::app | std::ios::binary);
+    uint32_t len = static_cast<uint32_t>(partial.size()), crc = 0;
+    out.write(reinterpret_cast<const char*>(&len), 4);
+    out.write(reinterpret_cast<const char*>(&crc), 4);
+    out.write(partial.data(), 7);
+  }
+  Recovered r;
+  auto p = Open(&r);
+  EXPECT_EQ(r.journal.size(), 10u);
+  EXPECT_EQ(r.report.journal_bytes_discarded, 15u);
+  ASSERT_EQ(r.report.warnings.size(), 1u);
+  EXPECT_NE(r.report.warnings[0].find("offset"), std::string::npos);
+}
+
+TEST_F(PersistenceTest, CorruptOrTruncatedSnapshotIsNeverServed) {
+  LeaseStore store;
+  Replica replica(store);
+  for (uint32_t i = 0; i < 100; ++i) replica.Apply(Up(i, 5000), 100);
+  {
+    Recovered r;
+    auto p = Open(&r);
+    ASSERT_TRUE(p->WriteSnapshot(store).ok());
+  }
+  const fs::path snap = dir_ / "snapshot.lqs";
+  const auto size = fs::file_size(snap);
+  for (int variant = 0; variant < 2; ++variant) {
+    std::string bytes;
+    {
+      std::ifstream in(snap, std::ios::binary);
+      bytes.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    std::string bad = bytes;
+    if (variant == 0) bad[size / 2] ^= 0x40;  // flip one bit in the middle
+    else bad.resize(size - 30);               // truncated
+    {
+      std::ofstream out(snap, std::ios::binary | std::ios::trunc);
+      out.write(bad.data(), static_cast<std::streamsize>(bad.size()));
+    }
+    Recovered r;
+    auto p = Open(&r);
+    EXPECT_TRUE(r.report.snapshot_corrupt) << variant;
+    EXPECT_TRUE(r.snapshot.empty());
+    EXPECT_TRUE(r.report.needs_full_reconcile());
+    EXPECT_FALSE(r.report.snapshot_error.empty());
+    p.reset();
+    std::ofstream out(snap, std::ios::binary | std::ios::trunc);  // restore for the next variant
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+}
+
+TEST_F(PersistenceTest, UnwritableStateDirIsAClearError) {
+  Recovered r;
+  auto p = Persistence::Open("/proc/lqd-cannot-exist/state", &r);
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(std::string(p.status().message()).find("state-dir"), std::string::npos) << p.status();
+}
+
+TEST_F(PersistenceTest, EmptyStoreSnapshotLoads) {
+  LeaseStore store;
+  {
+    Recovered r;
+    auto p = Open(&r);
+    ASSERT_TRUE(p->WriteSnapshot(store).ok());
+  }
+  Recovered r;
+  auto p = Open(&r);
+  EXPECT_TRUE(r.report.snapshot_found);
+  EXPECT_FALSE(r.report.snapshot_corrupt) << r.report.snapshot_error;
+}
+
+}  // namespace
+}  // namespace lqd::control
