@@ -114,7 +114,9 @@
 // per-thread caches: BulkLoad allocates from all cores). Under ASan and TSan
 // (__SANITIZE_ADDRESS__ / __SANITIZE_THREAD__) they come from plain malloc
 // instead, so the sanitizers see every free and ASan flags a read of a
-// reclaimed record. Tables come from aligned_alloc; from 2 MiB up they are
+// reclaimed record. Under TSan BulkLoad's parallel loops also run on
+// std::threads instead of TBB (libtbb is not instrumented; TSan reports its
+// task hand-off as races). Tables come from aligned_alloc; from 2 MiB up they are
 // 2 MiB-aligned and madvise(MADV_HUGEPAGE)d to spare the TLB at 10 M.
 // Out of memory: Upsert returns ResourceExhausted if the record cannot be
 // allocated; a failed table or group allocation aborts with a message (the

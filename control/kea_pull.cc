@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: control/kea_pull.cc
+#include "control/kea_pull.h"
+
+#include <arpa/inet.h>
+
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "control/kea_ha_command.h"
+
+namespace lqd::control {
+
+absl::StatusOr<KeaPullResult> PullAllLeases(const KeaPullOptions& opts, Replica& replica, uint32_t now) {
+  KeaPullResult res;
+  absl::flat_hash_set<uint32_t> seen;
+  std::string from = "start";
+  for (;;) {
+    nlohmann::json cmd = {{"command", "lease4-get-page"},
+                          {"service", {"dhcp4"}},
+                          {"arguments", {{"from", from}, {"limit", opts.page_size}}}};
+    auto reply = HttpPost(opts.agent, "/", "application/json", cmd.dump());
+    if (!reply.ok()) return reply.status();
+    if (reply->status == 401)
+      return absl::PermissionDeniedError("kea-ctrl-agent refused the credentials (HTTP 401): check pull user/password");
+    if (reply->status != 200)
+      return absl::UnavailableError(absl::StrCat("kea-ctrl-agent answered HTTP ", reply->status));
+    nlohmann::json j = nlohmann::json::parse(reply->body, nullptr, false);
+    if (j.is_discarded() || !j.is_array() || j.empty() || !j[0].is_object() || !j[0].contains("result"))
+      return absl::DataLossError("lease4-get-page answer is not a JSON list holding a result map");
+    const nlohmann::json& r = j[0];
+    const int result = r["result"].get<int>();
+    if (result == 3) break;  // empty page: done
+    if (result != 0)
+      return absl::UnavailableError(absl::StrCat("lease4-get-page failed (result ", result, "): ",
+                                                 r.value("text", std::string("no text")),
+                                                 result == 2 ? " -- is libdhcp_lease_cmds.so loaded?" : ""));
+    ++res.pages;
+    const nlohmann::json& leases = r["arguments"]["leases"];
+    if (!leases.is_array()) return absl::DataLossError("lease4-get-page: arguments.leases is not a list");
+    std::string last_ip;
+    for (size_t i = 0; i < leases.size(); ++i) {
+      auto lease = LeaseFromKeaJson(leases[i], absl::StrCat("arguments.leases[", i, "]"));
+      if (leases[i].contains("ip-address") && leases[i]["ip-address"].is_string())
+        last_ip = leases[i]["ip-address"].get<std::string>();
+      if (!lease.ok()) {
+        if (res.bad++ == 0) res.first_error = std::string(lease.status().message());
+        continue;
+      }
+      ++res.leases;
+      seen.insert(lease->ip);
+      LeaseUpdate u;
+      u.lease = *std::move(lease);
+      u.source = FeedSource::kKeaPull;
+      if (replica.Apply(u, now) == Replica::Outcome::kApplied) ++res.applied;
+    }
+    if (leases.size() < opts.page_size || last_ip.empty()) break;
+    from = last_ip;
+  }
+  // Leases the primary no longer has, and that did not change since the
+  // walk began, were deleted while lqd was not listening.
+  std::vector<Lease> gone;
+  replica.store().ForEach([&](const LeaseRecord& r) {
+    if (r.vpn == kGlobalVpn && !seen.contains(r.ip) && r.cltt < now) {
+      Lease l;
+      l.ip = r.ip;
+      l.cltt = r.cltt;
+      l.expire = r.expire;  // same as held: the delete wins, a newer lease later still does
+      gone.push_back(l);
+    }
+  });
+  for (const Lease& l : gone) {
+    LeaseUpdate del;
+    del.kind = LeaseUpdate::Kind::kDelete;
+    del.lease = l;
+    del.source = FeedSource::kKeaPull;
+    if (replica.Apply(del, now) == Replica::Outcome::kApplied) ++res.removed;
+  }
+  replica.MarkSynced(FeedSource::kKeaPull, now);
+  return res;
+}
+
+}  // namespace lqd::control

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: control/kea_pull.h
+//
+// KeaPull: walks the primary's leases with lease4-get-page through
+// kea-ctrl-agent (the lease_cmds hook). Used for the initial load (lqd is
+// not ready until it completes), after a restart, and periodically: Kea's
+// HA pushes are fire-and-forget, so a walk repairs what was lost while lqd
+// was down or unreachable.
+//
+// After a complete walk, leases lqd holds that the primary no longer has
+// (deleted while lqd was not listening) are removed, unless they changed
+// after the walk began (a concurrent push is newer than the walk).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "control/http_client.h"
+#include "control/replica.h"
+
+namespace lqd::control {
+
+struct KeaPullOptions {
+  HttpEndpoint agent;      // kea-ctrl-agent
+  uint32_t page_size = 1000;
+};
+
+struct KeaPullResult {
+  uint64_t pages = 0;
+  uint64_t leases = 0;     // seen in the walk
+  uint64_t applied = 0;    // changed the replica
+  uint64_t removed = 0;    // held by lqd, gone on the primary
+  uint64_t bad = 0;        // lease objects that did not parse (reported, skipped)
+  std::string first_error;
+};
+
+// Runs one complete walk; fails (changing nothing more) if the agent cannot
+// be reached or answers an error.
+absl::StatusOr<KeaPullResult> PullAllLeases(const KeaPullOptions& opts, Replica& replica, uint32_t now);
+
+}  // namespace lqd::control
