@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -101,8 +102,13 @@ int HttpServer::Poll(int timeout_ms) {
       continue;
     }
     if (events[i].events & EPOLLIN) OnReadable(fd);
-    if (conns_.contains(fd) && (events[i].events & EPOLLOUT)) OnWritable(fd);
   }
+  if (before_send_ && counters_.requests != before) before_send_();
+  // Write every pending response (also those EPOLLOUT woke us for).
+  std::vector<int> pending;
+  for (const auto& [fd, c] : conns_)
+    if (!c.out.empty() || c.close_after_write) pending.push_back(fd);
+  for (int fd : pending) OnWritable(fd);
   return static_cast<int>(counters_.requests - before);
 }
 
@@ -137,22 +143,16 @@ void HttpServer::OnReadable(int fd) {
       if (it->second.in.size() > opts_.max_header_bytes + opts_.max_body_bytes + 4) break;
       continue;
     }
-    if (n == 0) {  // peer closed its side; answer what is complete, then close
+    if (n == 0) {  // peer closed its side: answer what is complete, then close
       Process(fd, it->second);
-      OnWritable(fd);
-      Close(fd);
+      it->second.close_after_write = true;
       return;
     }
     if (errno == EAGAIN || errno == EWOULDBLOCK) break;
     Close(fd);
     return;
   }
-  if (!Process(fd, it->second)) {
-    OnWritable(fd);
-    Close(fd);
-    return;
-  }
-  OnWritable(fd);
+  Process(fd, it->second);  // a fatal error sets close_after_write
 }
 
 bool HttpServer::Process(int fd, Conn& c) {

@@ -69,6 +69,10 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   uint16_t port() const { return port_; }
+  // Runs once per Poll() after requests were handled and before any
+  // response is written: the journal's group commit (fsync once, then
+  // acknowledge every update of the round).
+  void SetBeforeSend(std::function<void()> f) { before_send_ = std::move(f); }
   // Serves whatever is ready, waiting at most `timeout_ms`. Returns the
   // number of requests handled.
   int Poll(int timeout_ms);
@@ -93,6 +97,7 @@ class HttpServer {
 
   HttpServerOptions opts_;
   HttpHandler handler_;
+  std::function<void()> before_send_;
   std::string expected_auth_;  // "Basic <base64>" or empty
   int listen_fd_ = -1;
   int epoll_fd_ = -1;

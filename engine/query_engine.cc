@@ -306,11 +306,11 @@ QueryResult QueryEngine::Answer(const dhcp::ParsedMessage& q, const QueryContext
   r.type = d.type;
   r.regime = regime;
   r.dst_ip = q.giaddr;
-  // S-26 / RFC 8357: a relay that sent its source port in sub-option 19
-  // gets the reply there.
+  // S-26 / RFC 8357: sub-option 19 says the relay listens on the source
+  // port it sent from, not on 67; the reply goes back to that port.
   if (const dhcp::OptionView* rai = q.Find(opt::kRelayAgentInfo)) {
     if (auto info = dhcp::RelayAgentInfo::Parse(rai->bytes())) {
-      if (auto port = info->relay_port(); port && *port != 0) r.dst_port = *port;
+      if (info->Find(dhcp::rai::kRelayPort) && ctx.udp_src_port != 0) r.dst_port = ctx.udp_src_port;
     }
   }
   return r;

@@ -59,6 +59,9 @@ struct QueryContext {
   VpnId vpn = kGlobalVpn;    // scope the query arrived in (RFC 6607; 0 today)
   bool replica_stale = false;
   const Policy* policy = nullptr;  // required
+  // UDP source port of the query; the reply goes there when the relay
+  // signals a non-standard port with RFC 8357 sub-option 19. 0: unknown.
+  uint16_t udp_src_port = 0;
 };
 
 struct QueryResult {
@@ -68,7 +71,7 @@ struct QueryResult {
   QueryRegime regime = QueryRegime::kByIp;
   size_t len = 0;                     // reply bytes written to `out`
   uint32_t dst_ip = 0;                // giaddr
-  uint16_t dst_port = dhcp::kServerPort;  // 67, or the RFC 8357 relay port
+  uint16_t dst_port = dhcp::kServerPort;  // 67, or the relay's source port (RFC 8357)
 };
 
 class QueryEngine {

@@ -166,8 +166,9 @@ TEST_F(RequesterTest, R13_SilentServerGetsOnePacketPer10To70Seconds) {
     rng_.set_fraction(f);
     Make(Config());
     for (int i = 0; i < 5; ++i) Ask(QueryKey::ByIp(Ip(10, 0, 0, 1 + i)));
-    std::vector<absl::Time> at;
-    size_t seen = 0;
+    ASSERT_EQ(net_.sent.size(), 1u);
+    std::vector<absl::Time> at{Now()};
+    size_t seen = 1;
     const absl::Time end = Now() + absl::Minutes(30);
     while (Now() < end) {
       RunUntil(std::min(end, req_->NextWakeup()));
@@ -205,9 +206,9 @@ TEST_F(RequesterTest, R15_RetransmissionsFollowRfc2131Backoff) {
   const absl::Time t0 = Now();
   Ask(QueryKey::ByIp(Ip(10, 0, 0, 2)));
   const uint32_t xid = net_.sent.back().xid();
-  std::vector<int64_t> offsets, secs;
-  size_t seen = 1;
-  while (Now() < t0 + absl::Seconds(250)) {
+  std::vector<int64_t> offsets{0}, secs{net_.sent.back().secs()};
+  size_t seen = net_.sent.size();
+  while (req_->NextWakeup() <= t0 + absl::Seconds(200)) {
     RunUntil(req_->NextWakeup());
     for (; seen < net_.sent.size(); ++seen) {
       EXPECT_EQ(net_.sent[seen].xid(), xid);  // same xid on every retry

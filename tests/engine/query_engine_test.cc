@@ -483,8 +483,10 @@ TEST_F(EngineTest, S26_ReplyGoesToGiaddrPort67) {
 }
 
 TEST_F(EngineTest, S26_Rfc8357RelayPortIsHonoured) {
+  ctx_.udp_src_port = 4163;  // the relay sent from a non-standard port
   Query q = WithIp(kIp(10, 1, 0, 5));
-  q.rai = std::string("\x13\x02\x10\x43", 4);  // sub-option 19, port 4163
+  EXPECT_EQ(Ask(q).dst_port, 67);  // no sub-option 19: port 67 whatever the source
+  q.rai = std::string("\x13\x00", 2);  // sub-option 19 present
   QueryResult r = Ask(q);
   ASSERT_TRUE(r.reply);
   EXPECT_EQ(r.dst_port, 4163);

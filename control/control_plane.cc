@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: control/control_plane.cc
+#include "control/control_plane.h"
+
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+
+namespace lqd::control {
+namespace {
+
+using nlohmann::json;
+
+void Log(const std::string& msg) {
+  std::fprintf(stderr, "lqd: control: %s\n", msg.c_str());
+  std::fflush(stderr);
+}
+
+// Reads an optional member of the expected JSON type into `out`.
+template <typename T>
+void Get(const json& j, const char* key, const std::string& path, T* out, std::vector<std::string>* errors) {
+  if (!j.contains(key)) return;
+  const json& v = j[key];
+  const std::string where = absl::StrCat(path, ".", key);
+  if constexpr (std::is_same_v<T, std::string>) {
+    if (!v.is_string()) return errors->push_back(where + ": must be a string");
+    *out = v.get<std::string>();
+  } else if constexpr (std::is_same_v<T, bool>) {
+    if (!v.is_boolean()) return errors->push_back(where + ": must be true or false");
+    *out = v.get<bool>();
+  } else {
+    if (!v.is_number_unsigned() || v.get<uint64_t>() > std::numeric_limits<T>::max())
+      return errors->push_back(absl::StrCat(where, ": must be an integer 0..", std::numeric_limits<T>::max()));
+    *out = static_cast<T>(v.get<uint64_t>());
+  }
+}
+
+void CheckKeys(const json& j, const std::string& path, std::initializer_list<const char*> known,
+               std::vector<std::string>* errors) {
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    bool ok = false;
+    for (const char* k : known) ok |= it.key() == k;
+    if (!ok) errors->push_back(absl::StrCat(path, ".", it.key(), ": unknown key"));
+  }
+}
+
+ListenConfig ParseListen(const json& j, const std::string& path, std::vector<std::string>* errors) {
+  ListenConfig l;
+  if (!j.is_object()) {
+    errors->push_back(path + ": must be an object");
+    return l;
+  }
+  CheckKeys(j, path, {"address", "port", "user", "password"}, errors);
+  l.enabled = true;
+  Get(j, "address", path, &l.address, errors);
+  Get(j, "port", path, &l.port, errors);
+  Get(j, "user", path, &l.user, errors);
+  Get(j, "password", path, &l.password, errors);
+  if (l.user.empty() != l.password.empty()) errors->push_back(path + ": set both user and password, or neither");
+  return l;
+}
+
+}  // namespace
+
+ControlConfig ParseControlConfig(const json& j, const std::string& path, std::vector<std::string>* errors) {
+  ControlConfig c;
+  if (!j.is_object()) {
+    errors->push_back(path + ": must be an object");
+    return c;
+  }
+  CheckKeys(j, path,
+            {"state-dir", "management", "kea-ha", "kea-pull", "stale-after-seconds", "snapshot-every-updates",
+             "tombstone-seconds"},
+            errors);
+  Get(j, "state-dir", path, &c.state_dir, errors);
+  Get(j, "stale-after-seconds", path, &c.stale_after_seconds, errors);
+  Get(j, "snapshot-every-updates", path, &c.snapshot_every_updates, errors);
+  Get(j, "tombstone-seconds", path, &c.tombstone_seconds, errors);
+  if (j.contains("management")) c.management = ParseListen(j["management"], path + ".management", errors);
+  if (j.contains("kea-ha")) c.kea_ha = ParseListen(j["kea-ha"], path + ".kea-ha", errors);
+  if (j.contains("kea-pull")) {
+    const json& p = j["kea-pull"];
+    const std::string pp = path + ".kea-pull";
+    if (!p.is_object()) {
+      errors->push_back(pp + ": must be an object");
+    } else {
+      CheckKeys(p, pp, {"url", "user", "password", "interval-seconds", "page-size", "timeout-ms"}, errors);
+      std::string url;
+      Get(p, "url", pp, &url, errors);
+      auto ep = ParseHttpUrl(url);
+      if (!ep.ok()) {
+        errors->push_back(absl::StrCat(pp, ".url: ", ep.status().message()));
+      } else {
+        c.kea_pull.agent = *ep;
+        c.kea_pull_enabled = true;
+      }
+      Get(p, "user", pp, &c.kea_pull.agent.user, errors);
+      Get(p, "password", pp, &c.kea_pull.agent.password, errors);
+      Get(p, "interval-seconds", pp, &c.kea_pull_interval_seconds, errors);
+      Get(p, "page-size", pp, &c.kea_pull.page_size, errors);
+      Get(p, "timeout-ms", pp, &c.kea_pull.agent.timeout_ms, errors);
+      if (c.kea_pull.page_size == 0) errors->push_back(pp + ".page-size: must be at least 1");
+    }
+  }
+  return c;
+}
+
+ControlPlane::ControlPlane(ControlConfig cfg, LeaseStore& store, Clock clock)
+    : cfg_(std::move(cfg)), store_(store), clock_(std::move(clock)),
+      replica_(store, ReplicaOptions{cfg_.tombstone_seconds}) {}
+
+ControlPlane::~ControlPlane() = default;
+
+absl::Status ControlPlane::Start(const std::vector<Lease>& initial) {
+  const uint32_t now = clock_();
+  std::vector<Lease> base = initial;
+  Recovered rec;
+  if (!cfg_.state_dir.empty()) {
+    auto p = Persistence::Open(cfg_.state_dir, &rec);
+    if (!p.ok()) return p.status();
+    persist_ = *std::move(p);
+    recovery_ = rec.report;
+    for (const auto& w : rec.report.warnings) Log(w);
+    Log(absl::StrCat("recovered ", rec.snapshot.size(), " leases from the snapshot and ", rec.journal.size(),
+                     " journal records from ", cfg_.state_dir));
+    // The snapshot is newer than a lease file: it goes in last, winning duplicates.
+    base.insert(base.end(), std::make_move_iterator(rec.snapshot.begin()), std::make_move_iterator(rec.snapshot.end()));
+  }
+  if (absl::Status st = store_.BulkLoad(base); !st.ok()) Log(std::string(st.message()));
+  for (const LeaseUpdate& u : rec.journal) replica_.Apply(u, now);
+
+  mgmt_ = std::make_unique<ManagementApi>(replica_, mstate_, clock_);
+  ingest_ = std::make_unique<KeaHaIngest>(replica_, clock_, [this](const LeaseUpdate& u) {
+    if (!persist_) return;
+    if (absl::Status st = persist_->Append(u); !st.ok()) mstate_.degraded = std::string(st.message());
+    journal_dirty_ = true;
+  });
+  mgmt_->SetIngest(ingest_.get());
+  auto listen = [&](const ListenConfig& l, HttpHandler h, std::unique_ptr<HttpServer>* out, const char* what) {
+    HttpServerOptions o;
+    o.bind_address = l.address;
+    o.port = l.port;
+    o.basic_auth_user = l.user;
+    o.basic_auth_password = l.password;
+    auto s = HttpServer::Listen(o, std::move(h));
+    if (!s.ok()) return absl::Status(s.status().code(), absl::StrCat(what, ": ", s.status().message()));
+    *out = *std::move(s);
+    Log(absl::StrCat(what, " listening on ", l.address, ":", (*out)->port()));
+    return absl::OkStatus();
+  };
+  if (cfg_.kea_ha.enabled) {
+    if (auto st = listen(cfg_.kea_ha, [this](const HttpRequest& r) { return ingest_->Handle(r); }, &ha_server_,
+                         "kea-ha endpoint");
+        !st.ok())
+      return st;
+    ha_server_->SetBeforeSend([this] {
+      if (!journal_dirty_ || !persist_) return;
+      journal_dirty_ = false;
+      if (absl::Status st = persist_->Sync(); !st.ok()) {
+        if (mstate_.degraded.empty()) Log(absl::StrCat("persistence failing, serving from memory: ", st.message()));
+        mstate_.degraded = std::string(st.message());
+      } else {
+        mstate_.degraded.clear();
+      }
+    });
+  }
+  if (cfg_.management.enabled) {
+    if (auto st = listen(cfg_.management, [this](const HttpRequest& r) { return mgmt_->Handle(r); },
+                         &mgmt_server_, "management API");
+        !st.ok())
+      return st;
+  }
+
+  if (cfg_.kea_pull_enabled) {
+    // lqd answers nothing until the first complete walk: better silence
+    // than an UNASSIGNED for a lease it has not heard of yet.
+    Reconcile(now);
+  } else {
+    ready_.store(true, std::memory_order_release);
+    mstate_.ready = true;
+  }
+  if (recovery_.needs_full_reconcile() && !cfg_.kea_pull_enabled)
+    Log("WARNING: persisted state was damaged and no kea-pull is configured to repair it; "
+        "answers may be incomplete until the primary pushes every lease again");
+  return absl::OkStatus();
+}
+
+void ControlPlane::Reconcile(uint32_t now) {
+  last_pull_ = now;
+  auto r = PullAllLeases(cfg_.kea_pull, replica_, now);
+  if (!r.ok()) {
+    Log(absl::StrCat("kea-pull failed (will retry in ", cfg_.kea_pull_interval_seconds, " s): ", r.status().message()));
+    return;
+  }
+  Log(absl::StrCat("kea-pull: ", r->leases, " leases in ", r->pages, " pages; ", r->applied, " changed, ",
+                   r->removed, " removed", r->bad ? absl::StrCat("; ", r->bad, " bad: ", r->first_error) : ""));
+  if (persist_) {
+    // A walk changes many leases at once: a snapshot records them all.
+    if (absl::Status st = persist_->WriteSnapshot(store_); !st.ok()) mstate_.degraded = std::string(st.message());
+  }
+  if (!ready_.load()) {
+    ready_.store(true, std::memory_order_release);
+    mstate_.ready = true;
+    Log("ready: initial load complete");
+  }
+}
+
+void ControlPlane::UpdateStale(uint32_t now) {
+  if (cfg_.stale_after_seconds == 0) return;
+  uint32_t freshest = UINT32_MAX;
+  for (int i = 0; i < static_cast<int>(FeedSource::kCount); ++i)
+    freshest = std::min(freshest, replica_.LagSeconds(static_cast<FeedSource>(i), now));
+  const bool stale = freshest > cfg_.stale_after_seconds;
+  if (stale != stale_.load()) Log(stale ? "replica is STALE: no feed heard from recently" : "replica fresh again");
+  stale_.store(stale, std::memory_order_relaxed);
+}
+
+void ControlPlane::Poll(int timeout_ms) {
+  // Both servers share the wait: the HA endpoint gets the budget, the
+  // management API is polled without waiting.
+  if (ha_server_) ha_server_->Poll(mgmt_server_ ? timeout_ms / 2 : timeout_ms);
+  if (mgmt_server_) mgmt_server_->Poll(ha_server_ ? timeout_ms / 2 : timeout_ms);
+  if (!ha_server_ && !mgmt_server_ && timeout_ms > 0) {
+    struct timespec ts{0, static_cast<long>(timeout_ms) * 1000000};
+    nanosleep(&ts, nullptr);
+  }
+  const uint32_t now = clock_();
+  if (persist_ && persist_->appended_since_snapshot() >= cfg_.snapshot_every_updates) {
+    if (absl::Status st = persist_->WriteSnapshot(store_); !st.ok()) mstate_.degraded = std::string(st.message());
+  }
+  if (cfg_.kea_pull_enabled && (!ready_.load() || now - last_pull_ >= cfg_.kea_pull_interval_seconds)) {
+    if (ready_.load() || now - last_pull_ >= 2) Reconcile(now);  // not ready: retry every 2 s
+  }
+  if (now != last_housekeeping_) {
+    last_housekeeping_ = now;
+    replica_.ExpireTombstones(now);
+    UpdateStale(now);
+  }
+  store_.Reclaim();
+}
+
+}  // namespace lqd::control

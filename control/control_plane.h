@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: control/control_plane.h
+//
+// ControlPlane: everything the slow-path thread does, behind one Poll().
+// It is the store's single writer. In order, at start:
+//   1. recover the state directory (snapshot + journal) into the store;
+//   2. listen for Kea HA pushes and for the management API;
+//   3. pull every lease from Kea (if configured) and only then become ready
+//      (/readyz, and the dataplane answers nothing before that);
+// then, from Poll(): serve HTTP, group-commit the journal before acks go
+// out, snapshot every N updates, reconcile by pull every M seconds, expire
+// tombstones, reclaim retired memory, and publish "stale" when no feed has
+// been heard from for `stale_after_seconds`.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "absl/status/status.h"
+#include "control/http_server.h"
+#include "control/kea_ha_ingest.h"
+#include "control/kea_pull.h"
+#include "control/management_api.h"
+#include "control/persistence.h"
+#include "control/replica.h"
+
+namespace lqd::control {
+
+struct ListenConfig {
+  bool enabled = false;
+  std::string address = "127.0.0.1";
+  uint16_t port = 0;
+  std::string user, password;
+};
+
+struct ControlConfig {
+  std::string state_dir;              // empty: no persistence
+  ListenConfig management;            // /healthz /readyz /metrics /v1/leases
+  ListenConfig kea_ha;                // lqd as a Kea HA backup peer
+  bool kea_pull_enabled = false;
+  KeaPullOptions kea_pull;
+  uint32_t kea_pull_interval_seconds = 300;
+  uint32_t stale_after_seconds = 0;   // 0: never consider the replica stale
+  uint64_t snapshot_every_updates = 100000;
+  uint32_t tombstone_seconds = 300;
+};
+
+// Parses the "control" object of lqd's config; errors carry JSON paths.
+ControlConfig ParseControlConfig(const nlohmann::json& j, const std::string& path,
+                                 std::vector<std::string>* errors);
+
+class ControlPlane {
+ public:
+  using Clock = std::function<uint32_t()>;
+  ControlPlane(ControlConfig cfg, LeaseStore& store, Clock clock);
+  ~ControlPlane();
+
+  // Steps 1-3 above. `initial` are leases from a configured lease file,
+  // loaded first (a snapshot and the journal, being newer, then win).
+  // Fails only on what must stop lqd (cannot listen, unusable state dir).
+  absl::Status Start(const std::vector<Lease>& initial);
+  // One round of the control loop; waits at most timeout_ms for HTTP.
+  void Poll(int timeout_ms);
+
+  bool ready() const { return ready_.load(std::memory_order_acquire); }
+  bool stale() const { return stale_.load(std::memory_order_relaxed); }
+  // Flags the dataplane lcores read once per burst.
+  const std::atomic<bool>& ready_flag() const { return ready_; }
+  const std::atomic<bool>& stale_flag() const { return stale_; }
+
+  uint16_t management_port() const { return mgmt_server_ ? mgmt_server_->port() : 0; }
+  uint16_t kea_ha_port() const { return ha_server_ ? ha_server_->port() : 0; }
+  ManagementApi& management() { return *mgmt_; }
+  Replica& replica() { return replica_; }
+  const RecoveryReport& recovery() const { return recovery_; }
+
+ private:
+  void Reconcile(uint32_t now);
+  void UpdateStale(uint32_t now);
+
+  ControlConfig cfg_;
+  LeaseStore& store_;
+  Clock clock_;
+  Replica replica_;
+  ManagementState mstate_;
+  std::unique_ptr<Persistence> persist_;
+  std::unique_ptr<KeaHaIngest> ingest_;
+  std::unique_ptr<ManagementApi> mgmt_;
+  std::unique_ptr<HttpServer> ha_server_, mgmt_server_;
+  RecoveryReport recovery_;
+  std::atomic<bool> ready_{false};
+  std::atomic<bool> stale_{false};
+  bool journal_dirty_ = false;
+  uint32_t last_pull_ = 0;
+  uint32_t last_housekeeping_ = 0;
+};
+
+}  // namespace lqd::control
