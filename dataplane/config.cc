@@ -273,7 +273,7 @@ class Loader {
   void Load(const json& doc, const std::string& base_dir, Config& c) {
     if (!CheckObject(doc, "",
                      {"ports", "lcores", "server-id", "authoritative-ranges", "leases", "policy",
-                      "acl", "rate-limit", "exception-port"}))
+                      "acl", "rate-limit", "exception-port", "control"}))
       return;
     if (!doc.contains("ports")) Error("ports", "missing: at least one port is required");
     else Ports(doc["ports"], c);
@@ -307,6 +307,11 @@ class Loader {
     if (doc.contains("exception-port"))
       if (auto p = String(doc["exception-port"], "exception-port")) c.exception_port = *p;
     if (doc.contains("policy")) PolicySection(doc["policy"], c);
+    if (doc.contains("control")) {
+      c.control = control::ParseControlConfig(doc["control"], "control", &errors_);
+      if (!base_dir.empty() && !c.control.state_dir.empty() && c.control.state_dir[0] != '/')
+        c.control.state_dir = base_dir + "/" + c.control.state_dir;
+    }
     if (doc.contains("acl") && CheckObject(doc["acl"], "acl", {"allow"}) && doc["acl"].contains("allow"))
       Prefixes(doc["acl"]["allow"], "acl.allow", c.acl_allow);
     if (doc.contains("rate-limit") &&

@@ -15,7 +15,13 @@
 //     "policy": { "non-sensitive-options": [1, 3, 6], "default-options": [51, 82],
 //                 "lenient-requesters": ["10.0.0.0/8"], "max-associated-ips": 64 },
 //     "acl": { "allow": ["10.0.0.0/8"] },          // empty or absent = allow all
-//     "rate-limit": { "per-requester-pps": 1000, "burst": 2000 }  // 0 = off
+//     "rate-limit": { "per-requester-pps": 1000, "burst": 2000 }, // 0 = off
+//     "control": { "state-dir": "/var/lib/lqd",                  // journal + snapshots
+//                  "management": { "address": "127.0.0.1", "port": 8080 },
+//                  "kea-ha": { "address": "192.0.2.1", "port": 8001, "user": "kea", "password": "..." },
+//                  "kea-pull": { "url": "http://192.0.2.10:8000/", "user": "lqd", "password": "...",
+//                                "interval-seconds": 300 },
+//                  "stale-after-seconds": 900 }
 //   }
 //
 // Loading reports every error at once, each with its JSON path
@@ -29,6 +35,7 @@
 #include <string_view>
 #include <vector>
 
+#include "control/control_plane.h"
 #include "engine/policy.h"
 #include "lease-store/authoritative_ranges.h"
 
@@ -55,6 +62,7 @@ struct Config {
   Policy policy;
   std::vector<Ipv4Prefix> acl_allow;  // empty = allow all
   RateLimitConfig rate_limit;
+  control::ControlConfig control;     // feeds, persistence, management API
 
   // Every address the appliance owns, in port order.
   std::vector<uint32_t> AllAddresses() const;

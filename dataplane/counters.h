@@ -28,6 +28,7 @@ namespace lqd::dataplane {
   _(tx, "tx_frames", "frames sent on the ports")                                 \
   _(tx_full, "tx_full_drops", "replies dropped because the TX ring was full")    \
   _(leasequery, "leasequeries", "frames classified as leasequery (UDP/67 to us)") \
+  _(not_ready, "not_ready_drops", "queries dropped before the initial lease load completed") \
   _(replies, "replies", "leasequery replies built")                              \
   _(no_room, "reply_no_room_drops", "mbuf too small for the reply")             \
   _(acl_drop, "acl_drops", "queries from a source or giaddr not in acl.allow")   \

@@ -49,6 +49,10 @@ bool HandleLeaseQuery(LcoreConf& lc, const PortCtx& port, rte_mbuf* m, const Cla
   LcoreCounters& ctr = *lc.counters;
   const Shared& sh = *lc.shared;
   ++ctr.leasequery;
+  if (unlikely(!sh.ready->load(std::memory_order_acquire))) {
+    ++ctr.not_ready;  // silence beats a wrong UNASSIGNED
+    return false;
+  }
   if (!sh.acl.Allows(c.src_ip)) {
     ++ctr.acl_drop;
     return false;
@@ -79,6 +83,8 @@ bool HandleLeaseQuery(LcoreConf& lc, const PortCtx& port, rte_mbuf* m, const Cla
   ctx.now = b.now;
   ctx.server_id = sh.server_id;
   ctx.policy = sh.policy;
+  ctx.replica_stale = sh.stale->load(std::memory_order_relaxed);
+  ctx.udp_src_port = c.src_port;
   const QueryResult r = sh.engine->Answer(lc.parsed, ctx, {frame + c.payload_off, room});
   if (!r.reply) {
     ++ctr.engine_drop[static_cast<size_t>(r.drop)];
@@ -239,7 +245,7 @@ int LcoreMain(void* arg) {
 
     // ---- Writer duty when this lcore is also the control thread.
     if (lc.writer && unlikely(cur - prev_reclaim > reclaim_tsc)) {
-      sh.store->Reclaim();
+      sh.control_poll();
       prev_reclaim = cur;
     }
   }

@@ -13,7 +13,7 @@
 //                    [exception] -> exception port, or drop
 //     Qsbr quiescent once per loop: no lease pointer outlives a burst
 //     exception RX   frames the kernel sends back go out of port 0
-//     writer duty    (single-lcore mode) store.Reclaim() now and then
+//     writer duty    (single-lcore mode) the control plane's Poll() now and then
 //   }
 //
 // Everything an lcore touches on the fast path is in its LcoreConf, or
@@ -21,6 +21,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -61,6 +62,12 @@ struct Shared {
   std::vector<PortCtx> ports;
   bool has_exception_port = false;
   uint16_t exception_port = 0;
+  // Published by the control plane: answer nothing until `ready` (initial
+  // load done); while `stale`, the engine's stale policy applies.
+  const std::atomic<bool>* ready = nullptr;
+  const std::atomic<bool>* stale = nullptr;
+  // The control thread's work, run by the writer lcore in single-lcore mode.
+  std::function<void()> control_poll;
 };
 
 struct alignas(64) LcoreConf {

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <ctime>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -29,6 +30,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "control/control_plane.h"
 #include "control/kea_csv.h"
 #include "dataplane/config.h"
 #include "dataplane/counters.h"
@@ -65,30 +67,30 @@ int CheckConfig(const char* path) {
   return 0;
 }
 
-// Loads the Kea CSV into `store`; bad lines are reported and skipped.
-// Returns the number of leases loaded, or -1 if the file is unusable.
-long LoadLeases(const Config& c, LeaseStore& store, std::string* note) {
+// Reads the configured Kea CSV (optional); bad lines are reported and
+// skipped. False if the file is unusable.
+bool ReadLeaseFile(const Config& c, std::vector<Lease>* out, std::string* note) {
   if (c.leases_path.empty()) {
     *note = "no lease file";
-    return 0;
+    return true;
   }
   auto csv = control::LoadKeaCsv(c.leases_path);
   if (!csv.ok()) {
     std::fprintf(stderr, "lqd: leases: %s: %s\n", c.leases_path.c_str(),
                  std::string(csv.status().message()).c_str());
-    return -1;
+    return false;
   }
   for (const auto& e : csv->errors)
     std::fprintf(stderr, "lqd: %s:%zu: %s (line skipped)\n", c.leases_path.c_str(), e.line,
                  e.reason.c_str());
-  std::vector<Lease> leases = control::FoldKeaCsv(csv->records);
-  if (absl::Status s = store.BulkLoad(leases); !s.ok())
-    std::fprintf(stderr, "lqd: leases: %s\n", std::string(s.message()).c_str());
-  *note = absl::StrFormat("%zu leases from %s%s", store.size(), c.leases_path,
+  *out = control::FoldKeaCsv(csv->records);
+  *note = absl::StrFormat("%zu leases from %s%s", out->size(), c.leases_path,
                           csv->errors.empty() ? ""
                                               : absl::StrFormat(" (%zu bad lines skipped)", csv->errors.size()));
-  return static_cast<long>(store.size());
+  return true;
 }
+
+uint32_t NowSeconds() { return static_cast<uint32_t>(time(nullptr)); }
 
 std::vector<unsigned> PickLcores(const Config& c, std::string* err) {
   std::vector<unsigned> ids;
@@ -134,10 +136,20 @@ int Run(int argc, char** argv) {
     return 1;
   }
 
-  // ---- Leases, before any reader exists.
+  // ---- Leases, before any reader exists: the lease file, then what the
+  // control plane recovers (snapshot, journal) and pulls from the primary.
   LeaseStore store(LeaseStoreOptions{.shards = 256, .expected_leases = 1024});
   std::string lease_note;
-  if (LoadLeases(cfg, store, &lease_note) < 0) return 1;
+  std::vector<Lease> initial;
+  if (!ReadLeaseFile(cfg, &initial, &lease_note)) return 1;
+  control::ControlPlane control(cfg.control, store, NowSeconds);
+  if (absl::Status st = control.Start(initial); !st.ok()) {
+    std::fprintf(stderr, "lqd: control: %s\n", std::string(st.message()).c_str());
+    return 1;
+  }
+  initial.clear();
+  lease_note = absl::StrFormat("%zu leases in the replica (%s)%s", store.size(), lease_note,
+                               control.ready() ? "" : ", NOT READY: waiting for the initial pull");
   if (!cfg.ranges.empty()) {
     auto ranges = AuthoritativeRanges::Build(cfg.ranges);
     if (!ranges.ok()) {
@@ -168,6 +180,9 @@ int Run(int argc, char** argv) {
   shared->policy = &cfg.policy;
   shared->server_id = cfg.server_id;
   shared->acl = Acl(cfg.acl_allow);
+  shared->ready = &control.ready_flag();
+  shared->stale = &control.stale_flag();
+  shared->control_poll = [&control] { control.Poll(0); };
   std::vector<uint16_t> started;
   auto stop_ports = [&] {
     for (uint16_t pid : started) {
@@ -263,6 +278,8 @@ int Run(int argc, char** argv) {
       cfg.exception_port.empty() ? "" : "; exception-port " + cfg.exception_port,
       cfg.rate_limit.per_requester_pps ? absl::StrFormat("; rate-limit %u pps", cfg.rate_limit.per_requester_pps) : "");
   if (!RegisterTelemetry(&telemetry)) std::fprintf(stderr, "lqd: warning: telemetry commands not registered\n");
+  control.management().SetExtraMetrics(
+      [&telemetry] { return RenderPrometheus(telemetry.lcores, telemetry.lcore_ids); });
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
@@ -285,11 +302,8 @@ int Run(int argc, char** argv) {
   if (main_conf != nullptr) {
     LcoreMain(main_conf);
   } else {
-    // Control thread: the store's single writer.
-    while (!force_quit.load(std::memory_order_relaxed)) {
-      store.Reclaim();
-      usleep(10'000);
-    }
+    // Control thread: the store's single writer (feeds, persistence, API).
+    while (!force_quit.load(std::memory_order_relaxed)) control.Poll(10);
   }
   rte_eal_mp_wait_lcore();
 

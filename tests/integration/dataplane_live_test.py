@@ -119,13 +119,14 @@ class Queries(unittest.TestCase):
         self.assertEqual(r["chaddr"], "02:00:00:00:01:02")
 
     def test_relay_port(self):
-        # RFC 8357: option 82 sub-option 19 = 6767; the reply goes there.
+        # RFC 8357: sub-option 19 says "reply to the port I sent from", so
+        # the reply goes to 6767, the source port, whatever the value says.
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             s.bind((RELAY, 6767))
             s.settimeout(3)
             msg = lq.build_query(0x8357, RELAY, ciaddr="198.51.100.10")
             end = msg.index(b"\xff", 240)
-            msg = msg[:end] + bytes([82, 4, 19, 2, 0x1a, 0x6f]) + msg[end:]
+            msg = msg[:end] + bytes([82, 4, 19, 2, 0, 0]) + msg[end:]
             s.sendto(msg, (SERVER, 67))
             data, addr = s.recvfrom(2048)
             self.assertEqual(addr, (SERVER, 67))
