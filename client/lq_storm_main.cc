@@ -5,7 +5,7 @@
 // subscribers' addresses to recover by leasequery, against one --server.
 //
 //   lq-storm --server 192.0.2.1 --giaddr-base 192.0.2.10 --concentrators 4
-//            --leases kea-leases4.csv --mode closed --window 64 \
+//            --leases kea-leases4.csv --mode closed --window 64
 //            --max-queries 100000 --duration 30
 //   lq-storm ... --population 10.0.0.0/16 --active-fraction 0.8 --mode open --rate 20000
 //   lq-storm ... --mode rfc            (each concentrator runs the client library's rules)

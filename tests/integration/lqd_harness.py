@@ -142,7 +142,9 @@ class Lqd:
         if self.netns:
             cmd = ["ip", "netns", "exec", self.netns] + cmd
         self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
+        # Own process group: cleanup kills `timeout`, `ip netns exec` and lqd together.
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
         deadline = time.time() + timeout
         while time.time() < deadline:
             if "lqd: ready" in self.output():
@@ -170,9 +172,17 @@ class Lqd:
                 self.proc.wait()
         return (self.proc.returncode if self.proc else None), self.output()
 
+    def kill9(self):
+        """kill -9 of lqd itself (a crash), not of its `timeout` wrapper."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
     def cleanup(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
+        if self.proc:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)  # also lqd if `timeout` died first
+            except ProcessLookupError:
+                pass
             self.proc.wait()
         shutil.rmtree(self.tmp, ignore_errors=True)
         shutil.rmtree("/var/run/dpdk/" + self.prefix, ignore_errors=True)

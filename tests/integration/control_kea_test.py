@@ -1,0 +1,330 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""lqd as a live replica of a real Kea 2.2 primary.
+
+In a network namespace this test creates: kea-dhcp4 (HA passive-backup with
+lqd as its `backup` peer, lease_cmds, store-extended-info) and
+kea-ctrl-agent on loopback; lqd on a veth end (net_af_packet) with its Kea
+HA endpoint, pull and management API on loopback. This process enters the
+namespace and is the relay agent at 192.0.2.2: it relays DHCP clients with
+option 82 to Kea (DISCOVER/REQUEST, renew, RELEASE, DECLINE) and sends
+leasequeries to lqd.
+
+Checked: leases Kea made before lqd started arrive by pull; later ones by
+push, with the exact option 82 bytes; released and declined addresses are
+UNASSIGNED; after kill -9 lqd restarts from its journal and the pull
+recovers what was pushed while it was down; every lease lqd holds matches
+the primary's, lease by lease. Everything started is stopped in finally.
+"""
+import base64
+import json
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lqd_harness as h  # noqa: E402
+
+lq = h.lq_client
+SERVER, RELAY = "192.0.2.1", "192.0.2.2"
+KEA_DHCP = "/usr/sbin/kea-dhcp4"
+KEA_CA = "/usr/sbin/kea-ctrl-agent"
+HOOKS = "/usr/lib/x86_64-linux-gnu/kea/hooks"
+HA_PORT, CA_PORT, MGMT_PORT = 18001, 18000, 18080
+
+
+def wait_for(pred, what, timeout=30.0):
+    """Polls `pred` until true; fails with `what` after `timeout` seconds."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def dhcp_msg(mtype, mac, xid, client_id=None, rai=None, requested=None, server_id=None, ciaddr="0.0.0.0",
+             giaddr=RELAY):
+    chaddr = lq.parse_hex(mac)
+    hdr = struct.pack("!BBBBIHHIIII16s64s128sI", 1, 1, 6, 1, xid, 0, 0, lq.ip2int(ciaddr), 0, 0,
+                      lq.ip2int(giaddr) if giaddr else 0, chaddr, b"", b"", lq.MAGIC)
+    o = bytes([53, 1, mtype])
+    if client_id:
+        o += bytes([61, len(client_id)]) + client_id
+    if requested:
+        o += bytes([50, 4]) + socket.inet_aton(requested)
+    if server_id:
+        o += bytes([54, 4]) + socket.inet_aton(server_id)
+    if rai:
+        o += bytes([82, len(rai)]) + rai  # a relay adds 82 last
+    o += b"\xff"
+    m = hdr + o
+    return m + b"\0" * max(0, 300 - len(m))
+
+
+class RelayToKea:
+    """The relay side towards Kea: relay:67 -> 127.0.0.1:67, answers come to relay:67."""
+
+    def __init__(self, sock):
+        self.sock = sock
+
+    def exchange(self, msg, want_type, xid, timeout=5.0):
+        self.sock.sendto(msg, ("127.0.0.1", 67))
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            self.sock.settimeout(max(0.05, deadline - time.time()))
+            try:
+                data, _ = self.sock.recvfrom(4096)
+            except socket.timeout:
+                break
+            r = lq.decode(data)
+            if r["xid"] == xid and r["type"] == want_type:
+                return r
+        raise AssertionError("Kea did not answer type %d for xid %#x" % (want_type, xid))
+
+    def dora(self, mac, rai, client_id=None):
+        xid = int.from_bytes(os.urandom(4), "big")
+        offer = self.exchange(dhcp_msg(1, mac, xid, client_id, rai), 2, xid)
+        ip = offer["yiaddr"]
+        sid = socket.inet_ntoa(offer["options"][54])
+        self.exchange(dhcp_msg(3, mac, xid, client_id, rai, requested=ip, server_id=sid), 5, xid)
+        return ip, sid
+
+    def send_only(self, msg):
+        self.sock.sendto(msg, ("127.0.0.1", 67))
+
+
+def kea_conf(tmp, ha_url):
+    return {"Dhcp4": {
+        "interfaces-config": {"interfaces": ["lo"], "dhcp-socket-type": "udp"},
+        "control-socket": {"socket-type": "unix", "socket-name": tmp + "/kea4.sock"},
+        "lease-database": {"type": "memfile", "persist": True, "name": tmp + "/kea-leases4.csv",
+                           "lfc-interval": 0},
+        "store-extended-info": True,
+        "decline-probation-period": 600,
+        "valid-lifetime": 3600, "renew-timer": 900, "rebind-timer": 1800,
+        "hooks-libraries": [
+            {"library": HOOKS + "/libdhcp_lease_cmds.so", "parameters": {}},
+            {"library": HOOKS + "/libdhcp_ha.so", "parameters": {"high-availability": [{
+                "this-server-name": "server1", "mode": "passive-backup", "wait-backup-ack": False,
+                "peers": [
+                    {"name": "server1", "url": "http://127.0.0.1:%d/" % CA_PORT, "role": "primary"},
+                    {"name": "lqd", "url": ha_url, "role": "backup",
+                     "basic-auth-user": "foo", "basic-auth-password": "bar"}]}]}}],
+        "subnet4": [{"id": 1, "subnet": "198.51.100.0/24",
+                     "relay": {"ip-addresses": [RELAY]},
+                     "pools": [{"pool": "198.51.100.10 - 198.51.100.200"}]}],
+        "loggers": [{"name": "kea-dhcp4", "output_options": [{"output": tmp + "/kea-dhcp4.log"}],
+                     "severity": "INFO"}]}}
+
+
+def ca_conf(tmp):
+    return {"Control-agent": {
+        "http-host": "127.0.0.1", "http-port": CA_PORT,
+        "authentication": {"type": "basic", "realm": "kea",
+                           "clients": [{"user": "appliance", "password": "secret"}]},
+        "control-sockets": {"dhcp4": {"socket-type": "unix", "socket-name": tmp + "/kea4.sock"}},
+        "loggers": [{"name": "kea-ctrl-agent", "output_options": [{"output": tmp + "/ca.log"}],
+                     "severity": "INFO"}]}}
+
+
+def http(method, port, path, body=None, user=None, password=None):
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), method=method,
+                                 data=json.dumps(body).encode() if body is not None else None)
+    if body is not None:
+        req.add_header("Content-Type", "application/json")
+    if user:
+        req.add_header("Authorization", "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode())
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+    except OSError:
+        return None, ""
+
+
+def kea_leases():
+    """Every lease the primary holds, from kea-ctrl-agent (the ground truth)."""
+    st, body = http("POST", CA_PORT, "/", {"command": "lease4-get-all", "service": ["dhcp4"]},
+                    "appliance", "secret")
+    assert st == 200, (st, body)
+    r = json.loads(body)[0]
+    return {l["ip-address"]: l for l in r.get("arguments", {}).get("leases", [])}
+
+
+def main():
+    for binary in (KEA_DHCP, KEA_CA):
+        if not os.access(binary, os.X_OK):
+            h.skip(binary + " is not installed (scripts/install-deps.sh installs kea)")
+    ns = h.Netns("lqk", RELAY + "/24")
+    ns.create()
+    tmp = tempfile.mkdtemp(prefix="lqd-kea-")
+    procs = []
+    extra = []
+    lqd = None
+    try:
+        os.chmod(tmp, 0o755)
+        env = dict(os.environ, KEA_PIDFILE_DIR=tmp, KEA_LOCKFILE_DIR=tmp)
+        for name, conf in (("kea-dhcp4.json", kea_conf(tmp, "http://127.0.0.1:%d/" % HA_PORT)),
+                           ("kea-ctrl-agent.json", ca_conf(tmp))):
+            with open(os.path.join(tmp, name), "w") as f:
+                json.dump(conf, f, indent=1)
+
+        def start_kea(binary, conf):
+            log = open(os.path.join(tmp, os.path.basename(binary) + ".out"), "a")
+            p = subprocess.Popen(["ip", "netns", "exec", ns.name, "timeout", "600", binary, "-c",
+                                  os.path.join(tmp, conf)], stdout=log, stderr=subprocess.STDOUT, env=env,
+                                 start_new_session=True)
+            procs.append(p)
+            return p
+
+        start_kea(KEA_DHCP, "kea-dhcp4.json")
+        start_kea(KEA_CA, "kea-ctrl-agent.json")
+        ns.enter()
+        wait_for(lambda: os.path.exists(tmp + "/kea4.sock"), "kea-dhcp4 control socket")
+        wait_for(lambda: http("POST", CA_PORT, "/", {"command": "list-commands", "service": ["dhcp4"]},
+                              "appliance", "secret")[0] == 200, "kea-ctrl-agent")
+
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((RELAY, 67))
+        kea = RelayToKea(sock)
+
+        def rai(n):  # circuit-id and remote-id, as a cable relay would add
+            cid, rid = ("cable1/0/%d" % n).encode(), bytes([0, 0x11, 0x22, 0x33, 0x44, n])
+            return bytes([1, len(cid)]) + cid + bytes([2, len(rid)]) + rid
+
+        clients = {}
+        # A: leased before lqd exists -> only the pull can bring it.
+        clients["A"] = kea.dora("02:00:00:00:0a:01", rai(1), client_id=b"\x01\x02\x00\x00\x00\x0a\x01")
+
+        state_dir = os.path.join(tmp, "lqd-state")
+        config = {
+            "ports": [{"device": "net_af_packet0,iface=" + ns.dp, "addresses": [SERVER]}],
+            "authoritative-ranges": ["198.51.100.10-198.51.100.200"],
+            "control": {
+                "state-dir": state_dir,
+                "management": {"address": "127.0.0.1", "port": MGMT_PORT},
+                "kea-ha": {"address": "127.0.0.1", "port": HA_PORT, "user": "foo", "password": "bar"},
+                "kea-pull": {"url": "http://127.0.0.1:%d/" % CA_PORT, "user": "appliance",
+                             "password": "secret", "interval-seconds": 3600},
+            },
+        }
+        lqd = h.Lqd("lqk", ["-l", "0-1"], config)  # already inside the namespace
+        lqd.start()
+        wait_for(lambda: http("GET", MGMT_PORT, "/readyz")[0] == 200, "lqd /readyz")
+        relay = lq.Relay(RELAY, SERVER, timeout=2.0)
+        relay.sock.close()
+        relay.sock = sock  # one socket at relay:67 for Kea and lqd answers alike
+
+        def ask(**sel):
+            r, _ = relay.query(retries=3, **sel)
+            assert r is not None, "lqd did not answer %r" % (sel,)
+            return r
+
+        a = ask(ciaddr=clients["A"][0])
+        assert a["type"] == 13, a
+        assert a["chaddr"] == "02:00:00:00:0a:01", a
+        assert a["options"][82] == rai(1), "pulled lease lost its option 82: %r" % a["options"].get(82)
+
+        # B by push, with the exact option 82 bytes.
+        clients["B"] = kea.dora("02:00:00:00:0a:02", rai(2))
+        b = wait_for(lambda: (lambda r: r if r["type"] == 13 else None)(ask(ciaddr=clients["B"][0])),
+                     "pushed lease B")
+        assert b["options"][82] == rai(2), b
+        assert b["chaddr"] == "02:00:00:00:0a:02"
+
+        # C leased then released; D leased then declined.
+        clients["C"] = kea.dora("02:00:00:00:0a:03", rai(3))
+        ip_c, sid = clients["C"]
+        wait_for(lambda: ask(ciaddr=ip_c)["type"] == 13, "lease C active")
+        xid = int.from_bytes(os.urandom(4), "big")
+        kea.send_only(dhcp_msg(7, "02:00:00:00:0a:03", xid, ciaddr=ip_c, server_id=sid, giaddr=RELAY))
+        wait_for(lambda: ask(ciaddr=ip_c)["type"] == 11, "released C to be UNASSIGNED")
+        clients["D"] = kea.dora("02:00:00:00:0a:04", rai(4))
+        ip_d, sid = clients["D"]
+        wait_for(lambda: ask(ciaddr=ip_d)["type"] == 13, "lease D active")
+        xid = int.from_bytes(os.urandom(4), "big")
+        kea.send_only(dhcp_msg(4, "02:00:00:00:0a:04", xid, requested=ip_d, server_id=sid, rai=rai(4)))
+        wait_for(lambda: ask(ciaddr=ip_d)["type"] == 11, "declined D to be UNASSIGNED")
+
+        # By MAC and by client-id; unknown outside the ranges.
+        assert ask(mac="02:00:00:00:0a:01")["ciaddr"] == clients["A"][0]
+        assert ask(client_id="01:02:00:00:00:0a:01")["ciaddr"] == clients["A"][0]
+        assert ask(ciaddr="203.0.113.5")["type"] == 12
+
+        st, metrics = http("GET", MGMT_PORT, "/metrics")
+        assert st == 200 and 'lqd_replica_lag_seconds{source="kea-ha-push"}' in metrics, metrics[:400]
+        assert 'lqd_kea_ha_commands_total{outcome="update"}' in metrics
+
+        # kill -9, a lease made while lqd is down, restart from the journal.
+        lqd.kill9()
+        clients["E"] = kea.dora("02:00:00:00:0a:05", rai(5))
+        lqd2 = h.Lqd("lqk2", ["-l", "0-1"], config)
+        extra.append(lqd2)
+        lqd2.start()
+        wait_for(lambda: http("GET", MGMT_PORT, "/readyz")[0] == 200, "lqd /readyz after restart")
+        out = lqd2.output()
+        assert "recovered" in out and "journal records" in out, out
+        e = ask(ciaddr=clients["E"][0])
+        assert e["type"] == 13 and e["options"][82] == rai(5), e
+
+        # Lease by lease against the primary.
+        truth = kea_leases()
+        for ip, l in truth.items():
+            st, body = http("GET", MGMT_PORT, "/v1/leases?ip=" + ip)
+            mine = json.loads(body)
+            assert st == 200 and len(mine) == 1, (ip, st, body)
+            mine = mine[0]
+            assert mine["hw-address"] == l["hw-address"], (ip, mine, l)
+            assert mine["cltt"] == l["cltt"], (ip, mine, l)
+            assert mine["expire"] == l["cltt"] + l["valid-lft"], (ip, mine, l)
+            want_state = {0: "active", 1: "declined", 2: "expired", 3: "released"}[l["state"]]
+            assert mine["state"] == want_state, (ip, mine, l)
+        assert ip_c not in truth
+        st, body = http("GET", MGMT_PORT, "/v1/leases?ip=" + ip_c)
+        assert json.loads(body) == [], "released lease still held: " + body
+        code, out = lqd2.stop()
+        assert code == 0, out
+        print("control_kea_test: %d leases checked against Kea, push, pull, release, decline, "
+              "kill -9 recovery: OK" % len(truth))
+        lqd2.cleanup()
+        return 0
+    except Exception:
+        for name in ("kea-dhcp4.log", "kea-dhcp4.out", "kea-ctrl-agent.out", "ca.log"):
+            p = os.path.join(tmp, name)
+            if os.path.exists(p):
+                print("---- " + name)
+                print(open(p).read()[-3000:])
+        if lqd is not None:
+            print("---- lqd")
+            print(lqd.output()[-3000:])
+        raise
+    finally:
+        for p in procs:  # each in its own group: `timeout` and Kea go together
+            try:
+                os.killpg(p.pid, signal.SIGTERM)
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+            except ProcessLookupError:
+                pass
+        for x in [lqd] + extra:
+            if x is not None:
+                x.cleanup()
+        ns.delete()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
