@@ -47,7 +47,10 @@ uint64_t LatencyHistogram::Percentile(double q) const {
   uint64_t seen = 0;
   for (size_t i = 0; i < buckets_.size(); ++i) {
     seen += buckets_[i];
-    if (seen >= rank) return std::min(UpperEdge(static_cast<int>(i)), max_);
+    if (seen >= rank) {
+      if (i + 1 == buckets_.size()) return max_;  // the overflow bucket
+      return std::min(UpperEdge(static_cast<int>(i)), max_);
+    }
   }
   return max_;
 }

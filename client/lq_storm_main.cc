@@ -570,7 +570,10 @@ int Main(int argc, char** argv) {
   const bool recovered_all = total.recovered == total.concentrators;
   const double recovery = absl::ToDoubleSeconds(total.last_recovery - start);
   const auto& h = total.latency;
-  const double loss = sent ? static_cast<double>(lost) / static_cast<double>(sent) : 0;
+  // Loss per query: open/closed count a query lost once its retries ran out;
+  // rfc counts every unanswered datagram, so both over their own base.
+  const uint64_t base = o.mode == Mode::kRfc ? sent : sent - std::min(sent, sh.retries.load());
+  const double loss = base ? static_cast<double>(lost) / static_cast<double>(base) : 0;
   if (o.json) {
     std::printf(
         "{\"mode\":\"%s\",\"server\":\"%s\",\"concentrators\":%zu,\"subscribers\":%zu,"

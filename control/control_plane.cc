@@ -62,6 +62,40 @@ ListenConfig ParseListen(const json& j, const std::string& path, std::vector<std
   return l;
 }
 
+// "followers": [{"type": "kea-csv"|"dhcpd-leases", "path": "/var/lib/dhcp/dhcpd.leases"}]
+std::vector<FollowerConfig> ParseFollowers(const json& j, const std::string& path, std::vector<std::string>* errors) {
+  std::vector<FollowerConfig> out;
+  if (!j.is_array()) {
+    errors->push_back(path + R"(: must be a list of {"type": "kea-csv"|"dhcpd-leases", "path": "..."})");
+    return out;
+  }
+  for (size_t i = 0; i < j.size(); ++i) {
+    const std::string where = absl::StrCat(path, "[", i, "]");
+    if (!j[i].is_object()) {
+      errors->push_back(where + ": must be an object");
+      continue;
+    }
+    CheckKeys(j[i], where, {"type", "path"}, errors);
+    FollowerConfig f;
+    std::string type;
+    Get(j[i], "type", where, &type, errors);
+    if (type == "kea-csv") {
+      f.format = LeaseFileFormat::kKeaCsv;
+    } else if (type == "dhcpd-leases") {
+      f.format = LeaseFileFormat::kDhcpdLeases;
+    } else {
+      errors->push_back(absl::StrCat(where, ".type: must be \"kea-csv\" or \"dhcpd-leases\"",
+                                     j[i].contains("type") ? absl::StrCat(", not '", type, "'") : " (missing)"));
+    }
+    Get(j[i], "path", where, &f.path, errors);
+    if (f.path.empty()) errors->push_back(where + ".path: required: the lease file to follow");
+    for (const FollowerConfig& o : out)
+      if (!f.path.empty() && o.path == f.path) errors->push_back(absl::StrCat(where, ".path: '", f.path, "' is followed twice"));
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
 }  // namespace
 
 ControlConfig ParseControlConfig(const json& j, const std::string& path, std::vector<std::string>* errors) {
@@ -71,8 +105,8 @@ ControlConfig ParseControlConfig(const json& j, const std::string& path, std::ve
     return c;
   }
   CheckKeys(j, path,
-            {"state-dir", "management", "kea-ha", "kea-pull", "stale-after-seconds", "snapshot-every-updates",
-             "tombstone-seconds"},
+            {"state-dir", "management", "kea-ha", "kea-pull", "followers", "stale-after-seconds",
+             "snapshot-every-updates", "tombstone-seconds"},
             errors);
   Get(j, "state-dir", path, &c.state_dir, errors);
   Get(j, "stale-after-seconds", path, &c.stale_after_seconds, errors);
@@ -104,6 +138,7 @@ ControlConfig ParseControlConfig(const json& j, const std::string& path, std::ve
       if (c.kea_pull.page_size == 0) errors->push_back(pp + ".page-size: must be at least 1");
     }
   }
+  if (j.contains("followers")) c.followers = ParseFollowers(j["followers"], path + ".followers", errors);
   return c;
 }
 
@@ -173,15 +208,21 @@ absl::Status ControlPlane::Start(const std::vector<Lease>& initial) {
       return st;
   }
 
-  if (cfg_.kea_pull_enabled) {
-    // lqd answers nothing until the first complete walk: better silence
-    // than an UNASSIGNED for a lease it has not heard of yet.
-    Reconcile(now);
-  } else {
-    ready_.store(true, std::memory_order_release);
-    mstate_.ready = true;
+  // A follower that is lqd's only feed may also drop snapshot leases its
+  // file no longer has (nobody else could have put them there).
+  const bool sole =
+      cfg_.followers.size() == 1 && !cfg_.kea_pull_enabled && !cfg_.kea_ha.enabled && initial.empty();
+  for (FollowerConfig f : cfg_.followers) {
+    f.sole_feed = sole;
+    followers_.push_back(std::make_unique<FileFollower>(std::move(f), replica_));
   }
-  if (recovery_.needs_full_reconcile() && !cfg_.kea_pull_enabled)
+  if (!followers_.empty()) PollFollowers(now);
+  // lqd answers nothing until the first complete walk and the first full
+  // read of every followed file: better silence than an UNASSIGNED for a
+  // lease it has not heard of yet.
+  if (cfg_.kea_pull_enabled) Reconcile(now);
+  MaybeReady();
+  if (recovery_.needs_full_reconcile() && !cfg_.kea_pull_enabled && followers_.empty())
     Log("WARNING: persisted state was damaged and no kea-pull is configured to repair it; "
         "answers may be incomplete until the primary pushes every lease again");
   return absl::OkStatus();
@@ -200,11 +241,29 @@ void ControlPlane::Reconcile(uint32_t now) {
     // A walk changes many leases at once: a snapshot records them all.
     if (absl::Status st = persist_->WriteSnapshot(store_); !st.ok()) mstate_.degraded = std::string(st.message());
   }
-  if (!ready_.load()) {
-    ready_.store(true, std::memory_order_release);
-    mstate_.ready = true;
-    Log("ready: initial load complete");
+  pull_done_ = true;
+  MaybeReady();
+}
+
+void ControlPlane::MaybeReady() {
+  if (ready_.load() || (cfg_.kea_pull_enabled && !pull_done_)) return;
+  for (const auto& f : followers_)
+    if (!f->loaded()) return;
+  ready_.store(true, std::memory_order_release);
+  mstate_.ready = true;
+  if (cfg_.kea_pull_enabled || !followers_.empty()) Log("ready: initial load complete");
+}
+
+void ControlPlane::PollFollowers(uint32_t now) {
+  last_follow_ = now;
+  for (auto& f : followers_) {
+    FollowerPoll p = f->Poll(now);
+    const std::string who = absl::StrCat("follower ", LeaseFileFormatName(f->config().format), " ", f->config().path);
+    for (const auto& e : p.events) Log(absl::StrCat(who, ": ", e));
+    for (const auto& e : p.errors)
+      Log(e.line ? absl::StrCat(e.file, ":", e.line, ": ", e.reason) : absl::StrCat(e.file, ": ", e.reason));
   }
+  MaybeReady();
 }
 
 void ControlPlane::UpdateStale(uint32_t now) {
@@ -230,9 +289,10 @@ void ControlPlane::Poll(int timeout_ms) {
   if (persist_ && persist_->appended_since_snapshot() >= cfg_.snapshot_every_updates) {
     if (absl::Status st = persist_->WriteSnapshot(store_); !st.ok()) mstate_.degraded = std::string(st.message());
   }
-  if (cfg_.kea_pull_enabled && (!ready_.load() || now - last_pull_ >= cfg_.kea_pull_interval_seconds)) {
-    if (ready_.load() || now - last_pull_ >= 2) Reconcile(now);  // not ready: retry every 2 s
+  if (cfg_.kea_pull_enabled && (!pull_done_ || now - last_pull_ >= cfg_.kea_pull_interval_seconds)) {
+    if (pull_done_ || now - last_pull_ >= 2) Reconcile(now);  // never completed: retry every 2 s
   }
+  if (!followers_.empty() && now != last_follow_) PollFollowers(now);  // once a second
   if (now != last_housekeeping_) {
     last_housekeeping_ = now;
     replica_.ExpireTombstones(now);

@@ -5,12 +5,13 @@
 // It is the store's single writer. In order, at start:
 //   1. recover the state directory (snapshot + journal) into the store;
 //   2. listen for Kea HA pushes and for the management API;
-//   3. pull every lease from Kea (if configured) and only then become ready
-//      (/readyz, and the dataplane answers nothing before that);
+//   3. pull every lease from Kea and read every followed lease file (if
+//      configured) and only then become ready (/readyz, and the dataplane
+//      answers nothing before that);
 // then, from Poll(): serve HTTP, group-commit the journal before acks go
 // out, snapshot every N updates, reconcile by pull every M seconds, expire
-// tombstones, reclaim retired memory, and publish "stale" when no feed has
-// been heard from for `stale_after_seconds`.
+// tombstones, follow lease files once a second, reclaim retired memory, and
+// publish "stale" when no feed has been heard from for `stale_after_seconds`.
 #pragma once
 
 #include <atomic>
@@ -23,6 +24,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "absl/status/status.h"
+#include "control/file_follower.h"
 #include "control/http_server.h"
 #include "control/kea_ha_ingest.h"
 #include "control/kea_pull.h"
@@ -46,6 +48,7 @@ struct ControlConfig {
   bool kea_pull_enabled = false;
   KeaPullOptions kea_pull;
   uint32_t kea_pull_interval_seconds = 300;
+  std::vector<FollowerConfig> followers;  // kea-leases4.csv / dhcpd.leases files to follow
   uint32_t stale_after_seconds = 0;   // 0: never consider the replica stale
   uint64_t snapshot_every_updates = 100000;
   uint32_t tombstone_seconds = 300;
@@ -82,6 +85,8 @@ class ControlPlane {
 
  private:
   void Reconcile(uint32_t now);
+  void PollFollowers(uint32_t now);
+  void MaybeReady();
   void UpdateStale(uint32_t now);
 
   ControlConfig cfg_;
@@ -93,11 +98,14 @@ class ControlPlane {
   std::unique_ptr<KeaHaIngest> ingest_;
   std::unique_ptr<ManagementApi> mgmt_;
   std::unique_ptr<HttpServer> ha_server_, mgmt_server_;
+  std::vector<std::unique_ptr<FileFollower>> followers_;
   RecoveryReport recovery_;
   std::atomic<bool> ready_{false};
   std::atomic<bool> stale_{false};
   bool journal_dirty_ = false;
   uint32_t last_pull_ = 0;
+  bool pull_done_ = false;     // a complete walk finished (readiness)
+  uint32_t last_follow_ = 0;
   uint32_t last_housekeeping_ = 0;
 };
 

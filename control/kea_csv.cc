@@ -105,6 +105,7 @@ absl::StatusOr<KeaCsvResult> ParseKeaCsv(std::string_view std_text) {
       continue;
     }
     KeaCsvRecord rec;
+    rec.line = lineno;
     Lease& l = rec.lease;
     in_addr a{};
     const std::string addr(get(f, "address"));

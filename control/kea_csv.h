@@ -32,6 +32,7 @@ struct LineError {
 struct KeaCsvRecord {
   Lease lease;
   bool is_delete = false;  // valid_lifetime 0: remove lease.ip
+  size_t line = 0;         // 1-based line number in the file
 };
 
 struct KeaCsvResult {

@@ -82,7 +82,8 @@ class Loader {
       Error(path.empty() ? "(top level)" : path, "must be an object, got " + std::string(v.type_name()));
       return false;
     }
-    for (const auto& [key, unused] : v.items()) {
+    for (const auto& item : v.items()) {
+      const std::string key = item.key();  // a copy: clang forbids capturing structured bindings
       if (std::any_of(known.begin(), known.end(), [&](const char* k) { return key == k; })) continue;
       std::string best;
       size_t best_d = 3;  // suggest only close matches
@@ -311,6 +312,8 @@ class Loader {
       c.control = control::ParseControlConfig(doc["control"], "control", &errors_);
       if (!base_dir.empty() && !c.control.state_dir.empty() && c.control.state_dir[0] != '/')
         c.control.state_dir = base_dir + "/" + c.control.state_dir;
+      for (auto& f : c.control.followers)  // lease files too, like state-dir
+        if (!base_dir.empty() && !f.path.empty() && f.path[0] != '/') f.path = base_dir + "/" + f.path;
     }
     if (doc.contains("acl") && CheckObject(doc["acl"], "acl", {"allow"}) && doc["acl"].contains("allow"))
       Prefixes(doc["acl"]["allow"], "acl.allow", c.acl_allow);

@@ -21,6 +21,7 @@
 //                  "kea-ha": { "address": "192.0.2.1", "port": 8001, "user": "kea", "password": "..." },
 //                  "kea-pull": { "url": "http://192.0.2.10:8000/", "user": "lqd", "password": "...",
 //                                "interval-seconds": 300 },
+//                  "followers": [{ "type": "dhcpd-leases", "path": "/var/lib/dhcp/dhcpd.leases" }],
 //                  "stale-after-seconds": 900 }
 //   }
 //
