@@ -40,7 +40,15 @@ for t in "${targets[@]}"; do
   [[ -n "${SEEDS[$t]:-}" ]] || { echo "fuzz.sh: unknown target '$t' (see --list)"; exit 64; }
   mkdir -p "build-fuzz/corpus/$t" "build-fuzz/crashes/$t"
   echo "== $t for ${SECONDS_EACH}s"
+  log="build-fuzz/crashes/$t.log"
+  rc=0
   "build-fuzz/tests/${DIRS[$t]}/$t" -max_total_time="$SECONDS_EACH" -print_final_stats=1 \
-    -artifact_prefix="build-fuzz/crashes/$t/" "build-fuzz/corpus/$t" "${SEEDS[$t]}" 2>&1 |
-    grep -E '^(#[0-9]+.*(DONE|pulse)|stat::|==.*ERROR|SUMMARY)' | tail -8
+    -artifact_prefix="build-fuzz/crashes/$t/" "build-fuzz/corpus/$t" "${SEEDS[$t]}" >"$log" 2>&1 || rc=$?
+  grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|stat::new_units_added|==[0-9]+==ERROR|SUMMARY)' "$log" | tail -6 || true
+  if [[ $rc -ne 0 ]]; then
+    echo "fuzz.sh: $t FAILED (exit $rc); see $log and build-fuzz/crashes/$t/"
+    status=1
+  fi
 done
+exit "${status:-0}"
+

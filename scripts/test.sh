@@ -3,6 +3,8 @@
 #   1. the default build: unit, stress and integration suites
 #   2. an ASan/UBSan build: unit and stress suites
 #   3. a TSan build: the store's concurrency (stress) suite
+#   4. a clang libFuzzer build: seed corpora replayed, each target fuzzed
+#      for LQD_FUZZ_SECONDS (default 20)
 # Ends with one line "tests: N passed, N failed, N skipped".
 # Usage: scripts/test.sh [--quick]   (--quick: default build only)
 set -euo pipefail
@@ -50,6 +52,16 @@ if [[ $QUICK -eq 0 ]]; then
     run_suites build-asan unit stress
   configure build-tsan -Db_sanitize=thread -Db_lundef=false -Dbuildtype=debugoptimized
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 run_suites build-tsan stress
+  # libFuzzer targets (clang): replay the seed corpora, then fuzz each briefly.
+  CC=clang CXX=clang++ configure build-fuzz -Dfuzzers=true -Db_sanitize=address,undefined \
+    -Db_lundef=false -Dbuildtype=debugoptimized
+  run_suites build-fuzz fuzz
+  for t in $(scripts/fuzz.sh --list); do
+    if ! scripts/fuzz.sh "$t" "${LQD_FUZZ_SECONDS:-20}"; then status=1; fi
+    if compgen -G "build-fuzz/crashes/$t/*" >/dev/null; then
+      echo "fuzz: $t found crashes: $(ls build-fuzz/crashes/$t)"; status=1
+    fi
+  done
 fi
 
 py=0
