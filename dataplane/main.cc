@@ -17,6 +17,7 @@
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
+#include <rte_pdump.h>
 
 #include <unistd.h>
 
@@ -344,7 +345,13 @@ int main(int argc, char** argv) {
                  "process add a unique '--file-prefix NAME' (--in-memory with hugepages)\n");
     return 1;
   }
+  // Operators capture lqd's traffic with dpdk-dumpcap / dpdk-pdump, which
+  // attach as secondary processes (needs hugepages: with --no-huge the
+  // primary's memory cannot be shared).
+  if (rte_pdump_init() != 0)
+    std::fprintf(stderr, "lqd: warning: packet capture (rte_pdump) unavailable: %s\n", rte_strerror(rte_errno));
   const int rc = lqd::dataplane::Run(argc - eal_args, argv + eal_args);
+  rte_pdump_uninit();
   rte_eal_cleanup();
   return rc;
 }

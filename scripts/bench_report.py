@@ -234,7 +234,7 @@ def parse_perf(prof_dir):
     for line in open(p, errors="replace"):
         m = re.match(r"^\s+([\d.]+)%\s+\[(.)\]\s+(.*?)\s*$", line)
         if m:
-            syms.append((float(m.group(1)), m.group(2), m.group(3).strip()))
+            syms.append((float(m.group(1)), m.group(2), re.split(r"\s{2,}", m.group(3).strip())[0]))
     return syms or None
 
 
@@ -708,7 +708,7 @@ def build(r, md_path, img_dir, images):
                 w("Inside each lookup (`perf annotate`; a sample lands on the instruction *after* the load it "
                   "waits for, so the load is shown):")
                 w("")
-                w(table(["function", "share of its samples", "instruction before the sample", "source line"], ann_rows))
+                w(table(["function", "share of its samples", "instruction before the sample (the load)", "source line at the sample"], ann_rows))
                 w("")
         w("Reading: at 10 k leases the cost is spread over parsing, the rules in `QueryEngine::Answer` and "
           "option-by-option reply building (`MessageBuilder::AddU32` / `AddOption` / `Reserve`: out-of-line calls "
@@ -730,6 +730,40 @@ def build(r, md_path, img_dir, images):
         w("  --benchmark_filter='leases:1000000/' --benchmark_min_time=2")
         w("perf annotate --stdio -s lqd::LeaseStore::FindByIp")
         w("```")
+        w("")
+
+    # ---- drift between full runs kept in the same results directory
+    parent = os.path.dirname(os.path.abspath(r.dir))
+    others = []
+    for d in sorted(os.listdir(parent)):
+        p = os.path.join(parent, d)
+        try:
+            mm = json.load(open(os.path.join(p, "meta.json")))
+        except (OSError, ValueError):
+            continue
+        if mm.get("quick") or not os.path.exists(os.path.join(p, "engine.json")):
+            continue
+        try:
+            o = r if os.path.abspath(p) == os.path.abspath(r.dir) else Results(p)
+        except Exception:
+            continue
+        e = [o.get("engine", f"BM_EngineEndToEnd/leases:10000000/regime:{k}") for k in REGIMES]
+        a, b = o.get("store", "BM_FindByIp/10000000"), o.get("rte_hash", "BM_RteHashLookup/10000000")
+        c, dd = o.get("store", "BM_FindByIpBatch/10000000"), o.get("rte_hash", "BM_RteHashLookupBulk/10000000")
+        if not all(e) or not a:
+            continue
+        others.append([f"`{mm['run_id']}`" + (" (this page)" if o is r else ""), f"`{mm['commit']}`",
+                       mm["loadavg_start"].split()[0]] + [f3(x.rate / 1e6) for x in e] +
+                      [f3(a.ns), fratio(ratio(a, b)), fratio(ratio(c, dd))])
+    if len(others) > 1:
+        w("## Drift between full runs")
+        w("")
+        w("Medians of the other full runs found next to this one (same machine, minutes to hours apart, "
+          "different background load; a run made from a dirty work tree may also differ in benchmark code, "
+          "see its meta.json). The spread between runs is the honest error bar for absolute figures.")
+        w("")
+        w(table(["run", "commit", "load at start", "engine 10 M by-ip Mq/s", "by-mac", "by-client-id",
+                 "FindByIp 10 M ns", "store/rte_hash single 10 M", "batch/bulk 10 M"], others))
         w("")
 
     w("## Reproduce")

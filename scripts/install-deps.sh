@@ -7,8 +7,8 @@ PACKAGES=(
   # build
   build-essential pkg-config meson ninja-build clang lld
   libclang-rt-14-dev   # ASan/UBSan/TSan/libFuzzer runtimes for clang builds
-  # libraries
-  libdpdk-dev dpdk libabsl-dev libtbb-dev libbenchmark-dev libgtest-dev libgmock-dev
+  # libraries (dpdk-dev: dpdk-dumpcap, dpdk-proc-info, dpdk-telemetry.py, dpdk-testpmd)
+  libdpdk-dev dpdk dpdk-dev libabsl-dev libtbb-dev libbenchmark-dev libgtest-dev libgmock-dev
   libssl-dev nlohmann-json3-dev
   # tests, demo and tools
   python3 python3-scapy tshark iproute2 procps
