@@ -65,12 +65,17 @@ std::string LeaseToJson(const LeaseRecord& r, uint32_t now) {
 }
 
 HttpResponse ManagementApi::Handle(const HttpRequest& req) {
-  if (req.method != "GET") return Error(405, "only GET is served here");
   std::string path = req.target, query;
   if (size_t q = path.find('?'); q != std::string::npos) {
     query = path.substr(q + 1);
     path.resize(q);
   }
+  if (path == "/v1/reload") {
+    if (req.method != "POST") return Error(405, "POST /v1/reload re-reads the configuration file");
+    if (!reload_) return Error(404, "no configuration file to reload here");
+    return reload_();
+  }
+  if (req.method != "GET") return Error(405, "only GET is served here (and POST /v1/reload)");
   if (path == "/healthz") {
     if (!state_.degraded.empty()) return {503, "text/plain", "degraded: " + state_.degraded + "\n"};
     return {200, "text/plain", "ok\n"};

@@ -10,6 +10,9 @@
 //   GET /metrics   Prometheus text: store, ingest, replication lag, and
 //                  whatever the dataplane adds (per-lcore counters)
 //   GET /v1/leases?ip=A | ?mac=M | ?client-id=HEX   JSON of the stored leases
+//   POST /v1/reload  re-read the config file, as SIGHUP does (when the
+//                  daemon installed a reload handler): 200 with what changed,
+//                  422 with every error (the running configuration stays)
 #pragma once
 
 #include <functional>
@@ -35,6 +38,8 @@ class ManagementApi {
   // Extra Prometheus lines (the dataplane's counters), appended to /metrics.
   void SetExtraMetrics(std::function<std::string()> f) { extra_metrics_ = std::move(f); }
   void SetIngest(const KeaHaIngest* ingest) { ingest_ = ingest; }
+  // POST /v1/reload runs this (on the control thread, like every handler).
+  void SetReload(std::function<HttpResponse()> f) { reload_ = std::move(f); }
 
   HttpResponse Handle(const HttpRequest& req);
 
@@ -47,6 +52,7 @@ class ManagementApi {
   Clock clock_;
   const KeaHaIngest* ingest_ = nullptr;
   std::function<std::string()> extra_metrics_;
+  std::function<HttpResponse()> reload_;
 };
 
 // Renders a record as JSON (also used by tools and tests).

@@ -29,6 +29,7 @@ namespace lqd::dataplane {
 // Why a frame was dropped before the DHCP parser saw it.
 #define LQD_FOREACH_CLASSIFY_DROP(_)                                              \
   _(kRuntFrame, "runt-frame", "shorter than an Ethernet header")                  \
+  _(kOversizeFrame, "oversize-frame", "larger than one mbuf (jumbo); queries are never that big") \
   _(kVlanMismatch, "vlan-mismatch", "VLAN tagging differs from the port's vlan")  \
   _(kTooManyTags, "too-many-tags", "more than two VLAN tags")                     \
   _(kUnsupportedEthertype, "unsupported-ethertype", "neither IPv4 nor ARP")      \

@@ -35,6 +35,10 @@ uint32_t NowSeconds() {
 struct BurstCtx {
   uint32_t now = 0;   // lease clock (Unix seconds)
   uint64_t tsc = 0;   // rate limiter clock
+  // Loaded once per burst; valid until the burst's Qsbr Quiescent().
+  const Policy* policy = nullptr;
+  const Acl* acl = nullptr;
+  uint32_t server_id = 0;
 };
 
 void Send(LcoreConf& lc, unsigned port_index, rte_mbuf* m) {
@@ -53,7 +57,7 @@ bool HandleLeaseQuery(LcoreConf& lc, const PortCtx& port, rte_mbuf* m, const Cla
     ++ctr.not_ready;  // silence beats a wrong UNASSIGNED
     return false;
   }
-  if (!sh.acl.Allows(c.src_ip)) {
+  if (!b.acl->Allows(c.src_ip)) {
     ++ctr.acl_drop;
     return false;
   }
@@ -67,7 +71,7 @@ bool HandleLeaseQuery(LcoreConf& lc, const PortCtx& port, rte_mbuf* m, const Cla
     ++ctr.parse_error[static_cast<size_t>(*err)];
     return false;
   }
-  if (!sh.acl.Allows(lc.parsed.giaddr)) {
+  if (!b.acl->Allows(lc.parsed.giaddr)) {
     ++ctr.acl_drop;
     return false;
   }
@@ -81,8 +85,8 @@ bool HandleLeaseQuery(LcoreConf& lc, const PortCtx& port, rte_mbuf* m, const Cla
       rte_pktmbuf_data_len(m) + rte_pktmbuf_tailroom(m) - c.payload_off, kMaxReplyPayload);
   QueryContext ctx;
   ctx.now = b.now;
-  ctx.server_id = sh.server_id;
-  ctx.policy = sh.policy;
+  ctx.server_id = b.server_id;
+  ctx.policy = b.policy;
   ctx.replica_stale = sh.stale->load(std::memory_order_relaxed);
   ctx.udp_src_port = c.src_port;
   const QueryResult r = sh.engine->Answer(lc.parsed, ctx, {frame + c.payload_off, room});
@@ -117,8 +121,8 @@ bool TrimTo(rte_mbuf* m, size_t n) {
 void HandleFrame(LcoreConf& lc, unsigned port_index, rte_mbuf* m, const BurstCtx& b) {
   LcoreCounters& ctr = *lc.counters;
   const PortCtx& port = lc.shared->ports[port_index];
-  if (unlikely(m->nb_segs != 1)) {  // 2 KB mbufs and a 1500 MTU: never, in practice
-    ++ctr.classify_drop[static_cast<size_t>(ClassifyDrop::kRuntFrame)];
+  if (unlikely(m->nb_segs != 1)) {  // 2 KB mbufs and a 1500 MTU: only jumbo frames
+    ++ctr.classify_drop[static_cast<size_t>(ClassifyDrop::kOversizeFrame)];
     rte_pktmbuf_free(m);
     return;
   }
@@ -218,6 +222,20 @@ int LcoreMain(void* arg) {
     // ---- Read packets from the RX queues
     BurstCtx b;
     b.tsc = cur;
+    if (sh.live != nullptr) {
+      const LiveSettings* live = sh.live->load(std::memory_order_acquire);
+      if (unlikely(live->generation != lc.live_generation)) {  // a reload
+        lc.rate_limiter->Reconfigure(live->rate_limit.per_requester_pps, live->rate_limit.burst);
+        lc.live_generation = live->generation;
+      }
+      b.policy = &live->policy;
+      b.acl = &live->acl;
+      b.server_id = live->server_id;
+    } else {
+      b.policy = sh.policy;
+      b.acl = &sh.acl;
+      b.server_id = sh.server_id;
+    }
     for (unsigned pi = 0; pi < sh.ports.size(); ++pi) {
       const PortCtx& port = sh.ports[pi];
       if (lc.tx[pi] == nullptr) continue;  // no queue for this lcore on that port

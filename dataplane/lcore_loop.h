@@ -32,6 +32,7 @@
 #include "dataplane/counters.h"
 #include "dataplane/port.h"
 #include "dataplane/rate_limit.h"
+#include "dataplane/reload.h"
 #include "dhcp/message.h"
 #include "engine/query_engine.h"
 #include "lease-store/lease_store.h"
@@ -56,6 +57,10 @@ struct PortCtx {
 struct Shared {
   const QueryEngine* engine = nullptr;
   LeaseStore* store = nullptr;  // Reclaim() by the writer lcore only
+  // Policy, ACL, rate limit and server-id, reloadable (dataplane/reload.h):
+  // loaded once per burst, retired through the store's Qsbr. When null
+  // (tests, benchmarks), the fixed policy/server_id/acl below apply.
+  const std::atomic<const LiveSettings*>* live = nullptr;
   const Policy* policy = nullptr;
   uint32_t server_id = 0;
   Acl acl;
@@ -78,6 +83,7 @@ struct alignas(64) LcoreConf {
   const Shared* shared = nullptr;
   LcoreCounters* counters = nullptr;
   std::unique_ptr<RateLimiter> rate_limiter;
+  uint64_t live_generation = 0;   // LiveSettings the rate limiter was set from
   rte_eth_dev_tx_buffer* tx[kMaxPorts] = {};  // per data port, this lcore's queue
   rte_eth_dev_tx_buffer* exc_tx = nullptr;     // exception port
   // Per-lcore scratch: the query is copied here before parsing because the

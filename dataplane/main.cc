@@ -12,6 +12,8 @@
 // writer: Reclaim() every few ms) unless it is the only lcore, in which
 // case it runs the loop and does the writer's duty in between bursts.
 // SIGINT/SIGTERM: every loop drains and returns, counters are printed.
+// SIGHUP or POST /v1/reload: the control thread re-reads the config file and
+// publishes the new policy, ACL and rate limits (dataplane/reload.h).
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
@@ -29,6 +31,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "control/control_plane.h"
@@ -37,6 +41,7 @@
 #include "dataplane/counters.h"
 #include "dataplane/lcore_loop.h"
 #include "dataplane/port.h"
+#include "dataplane/reload.h"
 #include "dataplane/telemetry.h"
 #include "engine/query_engine.h"
 #include "lease-store/lease_store.h"
@@ -53,6 +58,20 @@ constexpr const char* kUsage =
     "      --vdev net_af_packet0,iface=veth0 -- --config lqd.json\n";
 
 void OnSignal(int) { force_quit.store(true, std::memory_order_relaxed); }
+
+// SIGHUP: the control thread re-reads the config file at its next round.
+std::atomic<bool> reload_requested{false};
+void OnHup(int) { reload_requested.store(true, std::memory_order_relaxed); }
+
+std::string ReadFile(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return {};
+  std::string s;
+  char buf[65536];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) s.append(buf, n);
+  std::fclose(f);
+  return s;
+}
 
 int CheckConfig(const char* path) {
   ConfigResult r = LoadConfig(path);
@@ -128,6 +147,7 @@ int Run(int argc, char** argv) {
     std::fprintf(stderr, "lqd: --config FILE is required\n%s", kUsage);
     return 1;
   }
+  const std::string config_text = ReadFile(config_path);  // the reload's baseline
   ConfigResult cr = LoadConfig(config_path);
   for (const auto& e : cr.errors) std::fprintf(stderr, "lqd: %s: %s\n", config_path.c_str(), e.c_str());
   if (!cr.config) return 1;
@@ -160,6 +180,20 @@ int Run(int argc, char** argv) {
     store.SetRanges(*std::move(ranges));
   }
   QueryEngine engine(store);
+  // Policy, ACL, rate limit, server-id: what a reload may change live.
+  ConfigReloader reloader(config_path, cfg, config_text, store);
+  // Control thread only (the store's writer: Retire, SetRanges).
+  auto reload = [&reloader, &config_path](const char* why) {
+    ReloadResult r = reloader.Reload(NowSeconds());
+    for (const auto& e : r.errors) std::fprintf(stderr, "lqd: reload: %s: %s\n", config_path.c_str(), e.c_str());
+    std::fprintf(stderr, "lqd: reload (%s): %s\n", why, ConfigReloader::Describe(r).c_str());
+    std::fflush(stderr);
+    return r;
+  };
+  auto control_round = [&control, &reload](int timeout_ms) {
+    control.Poll(timeout_ms);
+    if (reload_requested.exchange(false, std::memory_order_relaxed)) reload("SIGHUP");
+  };
 
   // ---- Lcores and ports.
   std::string err;
@@ -178,12 +212,10 @@ int Run(int argc, char** argv) {
   auto shared = std::make_unique<Shared>();
   shared->engine = &engine;
   shared->store = &store;
-  shared->policy = &cfg.policy;
-  shared->server_id = cfg.server_id;
-  shared->acl = Acl(cfg.acl_allow);
+  shared->live = &reloader.live();
   shared->ready = &control.ready_flag();
   shared->stale = &control.stale_flag();
-  shared->control_poll = [&control] { control.Poll(0); };
+  shared->control_poll = [&control_round] { control_round(0); };
   std::vector<uint16_t> started;
   auto stop_ports = [&] {
     for (uint16_t pid : started) {
@@ -279,11 +311,24 @@ int Run(int argc, char** argv) {
       cfg.exception_port.empty() ? "" : "; exception-port " + cfg.exception_port,
       cfg.rate_limit.per_requester_pps ? absl::StrFormat("; rate-limit %u pps", cfg.rate_limit.per_requester_pps) : "");
   if (!RegisterTelemetry(&telemetry)) std::fprintf(stderr, "lqd: warning: telemetry commands not registered\n");
-  control.management().SetExtraMetrics(
-      [&telemetry] { return RenderPrometheus(telemetry.lcores, telemetry.lcore_ids); });
+  control.management().SetExtraMetrics([&telemetry, &reloader] {
+    return RenderPrometheus(telemetry.lcores, telemetry.lcore_ids) + reloader.RenderPrometheus();
+  });
+  control.management().SetReload([&reload] {
+    const ReloadResult r = reload("POST /v1/reload");
+    nlohmann::json j = {{"result", r.ok ? "ok" : "error"}, {"generation", r.generation}};
+    if (r.ok) {
+      j["applied"] = r.applied;
+      j["needs-restart"] = r.restart;
+    } else {
+      j["errors"] = r.errors;
+    }
+    return control::HttpResponse{r.ok ? 200 : 422, "application/json", j.dump(2) + "\n"};
+  });
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
+  std::signal(SIGHUP, OnHup);
   std::printf("%s\n", telemetry.info.c_str());
   std::fflush(stdout);
 
@@ -304,7 +349,7 @@ int Run(int argc, char** argv) {
     LcoreMain(main_conf);
   } else {
     // Control thread: the store's single writer (feeds, persistence, API).
-    while (!force_quit.load(std::memory_order_relaxed)) control.Poll(10);
+    while (!force_quit.load(std::memory_order_relaxed)) control_round(10);
   }
   rte_eal_mp_wait_lcore();
 

@@ -51,12 +51,21 @@ class RateLimiter {
 
   // pps == 0 disables the limiter. burst == 0 means one second's worth.
   RateLimiter(uint32_t pps, uint32_t burst, uint64_t tsc_hz)
-      : enabled_(pps != 0),
-        cost_(pps ? tsc_hz / pps : 0),
-        cap_(cost_ * (burst ? burst : (pps ? pps : 1))),
-        slots_(std::make_unique<Slot[]>(kSlots)) {}
+      : slots_(std::make_unique<Slot[]>(kSlots)), tsc_hz_(tsc_hz) {
+    Reconfigure(pps, burst);
+  }
 
   bool enabled() const { return enabled_; }
+
+  // New rate and burst (config reload), no allocation: requesters keep
+  // their buckets, with credit cut to the new depth.
+  void Reconfigure(uint32_t pps, uint32_t burst) {
+    enabled_ = pps != 0;
+    cost_ = pps ? tsc_hz_ / pps : 0;
+    cap_ = cost_ * (burst ? burst : (pps ? pps : 1));
+    for (size_t i = 0; i < kSlots; ++i)
+      if (slots_[i].credit > cap_) slots_[i].credit = cap_;
+  }
 
   // True if the requester may send one more query at time `now` (TSC).
   bool Allow(uint32_t key, uint64_t now) {
@@ -100,10 +109,11 @@ class RateLimiter {
     return true;
   }
 
-  bool enabled_;
-  uint64_t cost_;
-  uint64_t cap_;
+  bool enabled_ = false;
+  uint64_t cost_ = 0;
+  uint64_t cap_ = 0;
   std::unique_ptr<Slot[]> slots_;
+  uint64_t tsc_hz_;
 };
 
 }  // namespace lqd::dataplane

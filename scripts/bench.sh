@@ -5,8 +5,13 @@
 #                              profile of the engine; writes docs/performance.md
 #                              and docs/img/*.png (several GB of RAM, ~10 min)
 #   scripts/bench.sh --quick   1 repetition, no 10 M-lease cases, short
-#                              min_time, no profile (< 5 min); writes the report
-#                              into the run directory, not docs/
+#                              min_time, no profile, no storm (< 5 min); writes
+#                              the report into the run directory, not docs/
+#
+# Both modes also run bench/dataplane/lcore_loop_benchmark (the real lcore
+# loop vs a MAC-swap forwarder, dataplane.json); full runs add
+# scripts/storm_bench.sh (lq-storm against lqd and ISC dhcpd, storm.json;
+# root, network namespaces).
 #
 # Steps: scripts/install-deps.sh; configure build-rel (--buildtype=release,
 # plus -g so perf/callgrind can name source lines; -g does not change code);
@@ -25,7 +30,7 @@ QUICK=0
 for a in "$@"; do
   case "$a" in
     --quick) QUICK=1 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "usage: scripts/bench.sh [--quick]" >&2; exit 2 ;;
   esac
 done
@@ -33,9 +38,13 @@ COMMAND="scripts/bench.sh${1:+ $*}"
 
 scripts/install-deps.sh
 
-BUILD=build-rel
+# LQD_BENCH_BUILD / LQD_BENCH_JOBS: another build directory / fewer ninja jobs
+# (e.g. on a machine shared with other builds).
+BUILD=${LQD_BENCH_BUILD:-build-rel}
+JOBS=${LQD_BENCH_JOBS:-$(nproc)}
 TARGETS=(bench/dhcp/message_benchmark bench/lease-store/lease_store_benchmark
-         bench/lease-store/rte_hash_baseline_benchmark bench/engine/query_engine_benchmark)
+         bench/lease-store/rte_hash_baseline_benchmark bench/engine/query_engine_benchmark
+         bench/dataplane/lcore_loop_benchmark dataplane/lqd client/lq-storm client/lq-query)
 if [[ -f $BUILD/build.ninja ]]; then
   meson configure "$BUILD" --buildtype=release >/dev/null
 else
@@ -45,7 +54,7 @@ fi
 # debug=false win. Stays buildtype=release (-O3, NDEBUG).
 meson configure "$BUILD" -Ddebug=true >/dev/null
 echo "== building ${TARGETS[*]} in $BUILD"
-ninja -C "$BUILD" -j"$(nproc)" "${TARGETS[@]}" >/dev/null \
+ninja -C "$BUILD" -j"$JOBS" "${TARGETS[@]}" >/dev/null \
   || { ninja -C "$BUILD" -j1 "${TARGETS[@]}" | tail -40; exit 1; }
 
 TS=$(date -u +%Y%m%dT%H%M%SZ)
@@ -89,6 +98,28 @@ run message   bench/dhcp/message_benchmark
 run store     bench/lease-store/lease_store_benchmark "${NO10M_STORE[@]}"
 run rte_hash  bench/lease-store/rte_hash_baseline_benchmark "${NO10M_STORE[@]}"
 run engine    bench/engine/query_engine_benchmark "${NO10M_ENGINE[@]}"
+
+# The real lcore loop vs a MAC-swap forwarder, one process, one ring port,
+# generator on lcore 0 / CPU 0, loop under test on lcore 1 / CPU 1; the two
+# modes alternate within the run (bench/dataplane/lcore_loop_benchmark.cc).
+if [[ $QUICK -eq 1 ]]; then DP=(--packets 1000000 --warmup 200000 --reps 2)
+else DP=(--packets 5000000 --warmup 500000 --reps 3); fi
+printf '== %-10s %s ... ' dataplane lcore_loop_benchmark
+t0=$SECONDS
+if ! timeout 600 "$BUILD/bench/dataplane/lcore_loop_benchmark" "${DP[@]}" --leases 1000000 \
+    --lcores 0@0,1@1 --json "$OUT/dataplane.json" >"$OUT/dataplane.log" 2>&1; then
+  echo "FAILED (exit $?)"; tail -20 "$OUT/dataplane.log"; exit 1
+fi
+echo "$((SECONDS - t0)) s"; grep 'ratio' "$OUT/dataplane.log" || true
+
+# Storm against a real peer (full runs only): lqd on af_packet vs ISC dhcpd,
+# lq-storm from another network namespace (scripts/storm_bench.sh).
+if [[ $QUICK -eq 0 ]]; then
+  rc=0
+  scripts/storm_bench.sh "$OUT" "$BUILD" || rc=$?
+  if [[ $rc -eq 77 ]]; then echo "== storm     skipped (needs root, netns, dhcpd)"
+  elif [[ $rc -ne 0 ]]; then echo "== storm     FAILED (exit $rc), see $OUT/storm/"; exit 1; fi
+fi
 
 STAT1=$(cpu_line)
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)

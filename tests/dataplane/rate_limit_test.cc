@@ -31,6 +31,23 @@ TEST(RateLimiterTest, BurstThenRate) {
   EXPECT_EQ(ok, 10);
 }
 
+TEST(RateLimiterTest, ReconfigureKeepsBucketsAndCutsCredit) {
+  RateLimiter r(100, 10, kHz);
+  EXPECT_TRUE(r.Allow(7, 1000));  // 9 left
+  r.Reconfigure(100, 3);          // burst 3: credit cut to 3
+  int ok = 0;
+  for (int i = 0; i < 50; ++i) ok += r.Allow(7, 1000);
+  EXPECT_EQ(ok, 3);
+  r.Reconfigure(0, 0);  // off
+  EXPECT_FALSE(r.enabled());
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(r.Allow(7, 1000));
+  r.Reconfigure(1000, 5);  // on again, 1 ms per packet
+  EXPECT_TRUE(r.enabled());
+  ok = 0;
+  for (int i = 0; i < 50; ++i) ok += r.Allow(9, 2000);
+  EXPECT_EQ(ok, 5);
+}
+
 TEST(RateLimiterTest, ManyRequestersNeverFail) {
   RateLimiter r(10, 1, kHz);
   // Far more keys than slots: eviction keeps it working, each new key gets

@@ -172,6 +172,23 @@ class Lqd:
                 self.proc.wait()
         return (self.proc.returncode if self.proc else None), self.output()
 
+    def pid(self):
+        """The lqd process itself (under `ip netns exec` and `timeout`)."""
+        exe = os.path.realpath(lqd_binary())
+        for d in os.listdir("/proc"):
+            if not d.isdigit():
+                continue
+            try:
+                if os.getpgid(int(d)) == self.proc.pid and os.path.realpath("/proc/%s/exe" % d) == exe:
+                    return int(d)
+            except OSError:
+                continue
+        raise RuntimeError("lqd process not found")
+
+    def signal(self, sig):
+        """Sends `sig` to lqd itself (not to its `timeout` wrapper)."""
+        os.kill(self.pid(), sig)
+
     def kill9(self):
         """kill -9 of lqd itself (a crash), not of its `timeout` wrapper."""
         os.killpg(self.proc.pid, signal.SIGKILL)

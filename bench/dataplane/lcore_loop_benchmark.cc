@@ -1,0 +1,604 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: bench/dataplane/lcore_loop_benchmark.cc
+//
+// The real lcore loop (LcoreMain, with its real LcoreConf/Shared, port set
+// up by the real SetupPort/CreateMbufPool) against a MAC-swap forwarder on
+// the same ring port, in one process, side by side in one run.
+//
+//   lcore_loop_benchmark [--packets N] [--warmup N] [--reps R] [--leases L]
+//                        [--window W] [--json FILE] [--lcores 0@0,1@1]
+//
+//   generator (main lcore)                 loop under test (worker lcore)
+//     copy a pre-built 342-byte query          rte_eth_rx_burst
+//     into a recycled mbuf, enqueue   -> RX ring -> lqd: LcoreMain (classify,
+//     (at most W in flight)                       parse, engine, reply frame)
+//                                                 mac-swap: swap MACs
+//     dequeue replies, recycle mbufs  <- TX ring <- tx buffer / tx burst
+//
+// The port is rte_eth_from_rings() with one RX and one TX rte_ring, so the
+// generator talks to the rings directly and the loop under test sees an
+// ordinary ethdev. Both modes use the same generator code, the same port,
+// pool, window and query frames: the MAC-swap rate is this harness's I/O
+// ceiling and lqd/ceiling the share of it the real loop keeps.
+//
+// Queries: by IP (ciaddr) for random active leases of a BulkLoad-ed store
+// of L leases (default 1 M) with DOCSIS-like option 82 and vendor class, PRL
+// {51, 58, 59, 61, 82, 91}, giaddr = IP source, 300-byte BOOTP payload.
+// Each rep measures N replies after W warm-up replies; zero loss is checked
+// (generator sent == received, lqd counters rx == replies == tx).
+//
+// LcoreMain is not changed: it runs until lqd::dataplane::force_quit, which
+// the generator sets once every reply is back (and clears before a rep).
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+#include <rte_ring.h>
+
+#include "dataplane/classify.h"
+#include "dataplane/counters.h"
+#include "dataplane/lcore_loop.h"
+#include "dataplane/port.h"
+#include "dhcp/message.h"
+#include "dhcp/message_builder.h"
+#include "engine/policy.h"
+#include "engine/query_engine.h"
+#include "lease-store/lease_store.h"
+
+namespace lqd::bench {
+namespace {
+
+using dataplane::LcoreConf;
+using dataplane::LcoreCounters;
+using dataplane::Shared;
+
+constexpr uint32_t kBase = 0x0A000000;     // leases at 10.0.0.0 + i
+constexpr uint32_t kServer = 0xC0000201;   // 192.0.2.1, the appliance
+constexpr uint32_t kRelay = 0xC0A80001;    // 192.168.0.1, giaddr and IP source
+constexpr uint8_t kRelayMac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
+constexpr size_t kTemplates = 1 << 16;     // distinct pre-built queries, cycled
+constexpr unsigned kBurst = 32;
+
+struct Options {
+  uint64_t packets = 5'000'000;
+  uint64_t warmup = 500'000;
+  unsigned reps = 3;
+  size_t leases = 1'000'000;
+  unsigned window = 512;
+  std::string json;
+};
+
+HwAddr MacOf(uint32_t i) {
+  HwAddr h;
+  h.htype = 1;
+  h.hlen = 6;
+  h.bytes[0] = 0x02;
+  h.bytes[1] = 0x00;
+  dhcp::StoreBe32(h.bytes + 2, i);
+  return h;
+}
+
+std::string ClientIdOf(uint32_t i) {
+  std::string s("\x01\x02\x00\x00\x00\x00\x00", 7);
+  dhcp::StoreBe32(reinterpret_cast<uint8_t*>(s.data()) + 3, i);
+  return s;
+}
+
+// Same population as bench/engine/query_engine_benchmark.cc, but live at
+// the wall clock (LcoreMain answers at the real time).
+void LoadStore(LeaseStore& store, size_t n) {
+  const uint32_t now = static_cast<uint32_t>(time(nullptr));
+  std::vector<Lease> leases(n);
+  for (size_t i = 0; i < n; ++i) {
+    Lease& l = leases[i];
+    l.ip = kBase + static_cast<uint32_t>(i);
+    l.hw = MacOf(static_cast<uint32_t>(i));
+    l.client_id = ClientIdOf(static_cast<uint32_t>(i));
+    l.cltt = now - 100;
+    l.expire = now + 36000;
+    l.relay_agent_info = std::string("\x01\x08" "cable1/0" "\x02\x06" "\x00\x11\x22\x33\x44\x55"
+                                     "\x04\x04\x00\x00\x00\x01", 24);
+    l.vendor_class = "docsis3.1:xyz";
+  }
+  if (!store.BulkLoad(leases).ok()) {
+    std::fprintf(stderr, "BulkLoad failed\n");
+    std::exit(1);
+  }
+  store.SetRanges(*AuthoritativeRanges::Build({{kGlobalVpn, kBase, kBase + 0xffffff}}));
+}
+
+void Be16(uint8_t* p, uint16_t v) { p[0] = v >> 8; p[1] = v & 0xff; }
+void Be32(uint8_t* p, uint32_t v) { dhcp::StoreBe32(p, v); }
+
+struct Frame {
+  uint8_t bytes[400];
+  uint16_t len = 0;
+};
+
+// Ethernet / IPv4 / UDP 67->67 / DHCPLEASEQUERY by IP, checksums valid.
+std::vector<Frame> MakeFrames(size_t leases, const rte_ether_addr& port_mac) {
+  std::mt19937 rng(42);
+  std::uniform_int_distribution<uint32_t> pick(0, static_cast<uint32_t>(leases - 1));
+  const uint8_t prl[] = {51, 58, 59, 61, 82, 91};
+  std::vector<Frame> out(kTemplates);
+  for (size_t k = 0; k < kTemplates; ++k) {
+    Frame& f = out[k];
+    uint8_t* eth = f.bytes;
+    uint8_t* ip = eth + 14;
+    uint8_t* udp = ip + 20;
+    uint8_t* dhcp = udp + 8;
+    dhcp::MessageBuilder b({dhcp, sizeof f.bytes - 42});
+    dhcp::BootpHeader h;
+    h.op = dhcp::kOpBootRequest;
+    h.xid = static_cast<uint32_t>(k + 1);
+    h.giaddr = kRelay;
+    h.ciaddr = kBase + pick(rng);
+    b.SetHeader(h);
+    b.AddMessageType(dhcp::MessageType::kLeaseQuery);
+    b.AddOption(dhcp::opt::kParamRequestList, prl);
+    const size_t n = b.Finish();
+    if (n == 0) std::abort();
+    std::memcpy(eth, port_mac.addr_bytes, 6);
+    std::memcpy(eth + 6, kRelayMac, 6);
+    Be16(eth + 12, dataplane::kEtherTypeIpv4);
+    ip[0] = 0x45;
+    ip[1] = 0;
+    Be16(ip + 2, static_cast<uint16_t>(20 + 8 + n));
+    Be16(ip + 4, static_cast<uint16_t>(k));
+    Be16(ip + 6, 0);
+    ip[8] = 64;
+    ip[9] = dataplane::kIpProtoUdp;
+    Be16(ip + 10, 0);
+    Be32(ip + 12, kRelay);
+    Be32(ip + 16, kServer);
+    Be16(ip + 10, dataplane::ChecksumFinish(dataplane::ChecksumPartial(ip, 20, 0)));
+    Be16(udp, 67);
+    Be16(udp + 2, 67);
+    Be16(udp + 4, static_cast<uint16_t>(8 + n));
+    Be16(udp + 6, 0);
+    Be16(udp + 6, dataplane::UdpChecksum(kRelay, kServer, udp, 8 + n));
+    f.len = static_cast<uint16_t>(42 + n);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- loops under test
+
+std::atomic<bool> g_stop{false};          // MAC-swap loop
+std::atomic<clockid_t> g_dut_clock{0};    // CPU clock of the loop under test
+std::atomic<bool> g_dut_started{false};
+
+void PublishClock() {
+  clockid_t c;
+  pthread_getcpuclockid(pthread_self(), &c);
+  g_dut_clock.store(c);
+  g_dut_started.store(true);
+}
+
+int LqdLoop(void* arg) {
+  PublishClock();
+  return dataplane::LcoreMain(arg);  // the real loop, unchanged
+}
+
+struct MacSwapConf {
+  uint16_t port = 0;
+  uint64_t rx = 0, tx = 0, tx_drop = 0, empty_polls = 0;
+};
+
+// testpmd's macswap forward mode, reduced: rx burst, swap the Ethernet
+// addresses of every frame, tx burst, free what the ring refused.
+int MacSwapLoop(void* arg) {
+  PublishClock();
+  auto& c = *static_cast<MacSwapConf*>(arg);
+  rte_mbuf* pkts[kBurst];
+  while (!g_stop.load(std::memory_order_relaxed)) {
+    const uint16_t nb = rte_eth_rx_burst(c.port, 0, pkts, kBurst);
+    if (nb == 0) {
+      ++c.empty_polls;
+      continue;
+    }
+    c.rx += nb;
+    for (uint16_t i = 0; i < nb; ++i) {
+      if (i + 3 < nb) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 3], void*));
+      auto* eth = rte_pktmbuf_mtod(pkts[i], rte_ether_hdr*);
+      rte_ether_addr tmp = eth->dst_addr;
+      eth->dst_addr = eth->src_addr;
+      eth->src_addr = tmp;
+    }
+    const uint16_t sent = rte_eth_tx_burst(c.port, 0, pkts, nb);
+    c.tx += sent;
+    for (uint16_t i = sent; i < nb; ++i) {
+      ++c.tx_drop;
+      rte_pktmbuf_free(pkts[i]);
+    }
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------- generator
+
+struct RunResult {
+  std::string mode;
+  unsigned rep = 0;
+  uint64_t sent = 0, received = 0, measured = 0;
+  double wall_s = 0, dut_cpu_s = 0, gen_cpu_s = 0;
+  double rate = 0;            // replies/s, wall clock
+  double cyc_wall = 0;        // TSC cycles of wall time per reply
+  double cyc_cpu = 0;         // TSC cycles of the DUT thread's CPU time per reply
+  double rx_ring_mean = 0;    // mean RX ring occupancy seen by the generator
+  uint64_t bad_replies = 0;   // not UDP to port 67 / too short
+  bool timed_out = false;
+  std::vector<std::pair<std::string, uint64_t>> counters;
+};
+
+double ThreadCpu(clockid_t c) {
+  timespec ts;
+  clock_gettime(c, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+// Feeds `rxr`, drains `txr` until warmup + packets replies are back (or no
+// progress for 2 s). Same code for both modes.
+RunResult Generate(const Options& o, rte_ring* rxr, rte_ring* txr, rte_mempool* pool,
+                   const std::vector<Frame>& frames) {
+  RunResult r;
+  const uint64_t total = o.warmup + o.packets;
+  const uint64_t hz = rte_get_tsc_hz();
+  std::vector<rte_mbuf*> spare;
+  spare.reserve(o.window + kBurst);
+  rte_mbuf* burst[kBurst];
+  uint64_t sent = 0, recv = 0, t0 = 0, t1 = 0, occ_sum = 0, occ_n = 0;
+  double dut0 = 0, gen0 = 0;
+  clockid_t self;
+  pthread_getcpuclockid(pthread_self(), &self);
+  while (!g_dut_started.load()) rte_pause();
+  const clockid_t dut = g_dut_clock.load();
+  uint64_t last_progress = rte_rdtsc(), last_recv = 0;
+  while (recv < total) {
+    // Replies back: check lightly, recycle.
+    const unsigned n = rte_ring_dequeue_burst(txr, reinterpret_cast<void**>(burst), kBurst, nullptr);
+    for (unsigned i = 0; i < n; ++i) {
+      const uint8_t* p = rte_pktmbuf_mtod(burst[i], const uint8_t*);
+      if (rte_pktmbuf_data_len(burst[i]) < 42 + 240 || p[23] != dataplane::kIpProtoUdp || p[36] != 0 || p[37] != 67)
+        ++r.bad_replies;
+      spare.push_back(burst[i]);
+    }
+    const uint64_t before = recv;
+    recv += n;
+    if (before < o.warmup && recv >= o.warmup) {
+      t0 = rte_rdtsc();
+      dut0 = ThreadCpu(dut);
+      gen0 = ThreadCpu(self);
+    }
+    // New queries: at most `window` in flight.
+    if (sent < total) {
+      const uint64_t room = o.window - (sent - recv);
+      const unsigned k = static_cast<unsigned>(std::min<uint64_t>({kBurst, total - sent, room}));
+      if (k > 0) {
+        for (unsigned i = 0; i < k; ++i) {
+          rte_mbuf* m;
+          if (!spare.empty()) {
+            m = spare.back();
+            spare.pop_back();
+            rte_pktmbuf_reset(m);
+          } else if ((m = rte_pktmbuf_alloc(pool)) == nullptr) {
+            std::fprintf(stderr, "generator: mbuf pool empty\n");
+            std::exit(1);
+          }
+          const Frame& f = frames[(sent + i) & (kTemplates - 1)];
+          std::memcpy(rte_pktmbuf_mtod(m, uint8_t*), f.bytes, f.len);
+          m->data_len = m->pkt_len = f.len;
+          burst[i] = m;
+        }
+        const unsigned e = rte_ring_enqueue_burst(rxr, reinterpret_cast<void**>(burst), k, nullptr);
+        for (unsigned i = e; i < k; ++i) spare.push_back(burst[i]);  // ring > window: never
+        sent += e;
+      }
+    }
+    if (recv >= o.warmup) {
+      occ_sum += rte_ring_count(rxr);
+      ++occ_n;
+    }
+    // Loss guard: a lost frame never comes back.
+    if (recv != last_recv) {
+      last_recv = recv;
+      last_progress = rte_rdtsc();
+    } else if (rte_rdtsc() - last_progress > 2 * hz) {
+      r.timed_out = true;
+      break;
+    }
+  }
+  t1 = rte_rdtsc();
+  const double dut1 = ThreadCpu(dut), gen1 = ThreadCpu(self);
+  for (rte_mbuf* m : spare) rte_pktmbuf_free(m);
+  r.sent = sent;
+  r.received = recv;
+  r.measured = recv > o.warmup ? recv - o.warmup : 0;
+  if (t0 != 0 && r.measured > 0) {
+    r.wall_s = static_cast<double>(t1 - t0) / static_cast<double>(hz);
+    r.dut_cpu_s = dut1 - dut0;
+    r.gen_cpu_s = gen1 - gen0;
+    r.rate = static_cast<double>(r.measured) / r.wall_s;
+    r.cyc_wall = static_cast<double>(t1 - t0) / static_cast<double>(r.measured);
+    r.cyc_cpu = r.dut_cpu_s * static_cast<double>(hz) / static_cast<double>(r.measured);
+  }
+  r.rx_ring_mean = occ_n ? static_cast<double>(occ_sum) / static_cast<double>(occ_n) : 0;
+  return r;
+}
+
+// ---------------------------------------------------------------- setup
+
+struct Bench {
+  Options o;
+  unsigned dut_lcore = 0;
+  uint16_t port = 0;
+  rte_ring* rxr = nullptr;
+  rte_ring* txr = nullptr;
+  rte_mempool* pool = nullptr;
+  std::unique_ptr<LeaseStore> store;
+  std::unique_ptr<QueryEngine> engine;
+  Policy policy = DefaultPolicy();
+  std::atomic<bool> ready{true}, stale{false};
+  std::unique_ptr<Shared> shared;
+  std::vector<Frame> frames;
+};
+
+RunResult RunLqd(Bench& b, unsigned rep) {
+  LcoreCounters counters;
+  auto lc = std::make_unique<LcoreConf>();
+  lc->lcore_id = b.dut_lcore;
+  lc->queue = 0;
+  lc->writer = false;  // the main lcore (here: the generator) is lqd's control thread
+  lc->shared = b.shared.get();
+  lc->counters = &counters;
+  lc->rate_limiter = std::make_unique<dataplane::RateLimiter>(0, 0, rte_get_tsc_hz());  // config default: off
+  lc->reader = b.store->qsbr().RegisterReader();
+  if (lc->reader < 0 || !dataplane::InitLcoreTx(*lc)) {
+    std::fprintf(stderr, "cannot set up the lcore\n");
+    std::exit(1);
+  }
+  dataplane::force_quit.store(false);
+  g_dut_started.store(false);
+  if (rte_eal_remote_launch(LqdLoop, lc.get(), b.dut_lcore) != 0) std::exit(1);
+  RunResult r = Generate(b.o, b.rxr, b.txr, b.pool, b.frames);
+  dataplane::force_quit.store(true);
+  rte_eal_wait_lcore(b.dut_lcore);
+  dataplane::FreeLcoreTx(*lc);
+  b.store->qsbr().UnregisterReader(lc->reader);
+  r.mode = "lqd";
+  r.rep = rep;
+  dataplane::ForEachCounter(counters, [&](const std::string& name, uint64_t v) {
+    if (v != 0) r.counters.emplace_back(name, v);
+  });
+  return r;
+}
+
+RunResult RunMacSwap(Bench& b, unsigned rep) {
+  MacSwapConf c;
+  c.port = b.port;
+  g_stop.store(false);
+  g_dut_started.store(false);
+  if (rte_eal_remote_launch(MacSwapLoop, &c, b.dut_lcore) != 0) std::exit(1);
+  RunResult r = Generate(b.o, b.rxr, b.txr, b.pool, b.frames);
+  g_stop.store(true);
+  rte_eal_wait_lcore(b.dut_lcore);
+  r.mode = "macswap";
+  r.rep = rep;
+  r.counters = {{"rx_frames", c.rx}, {"tx_frames", c.tx}, {"tx_full_drops", c.tx_drop},
+                {"empty_polls", c.empty_polls}};
+  return r;
+}
+
+uint64_t Counter(const RunResult& r, const char* name) {
+  for (const auto& [k, v] : r.counters)
+    if (k == name) return v;
+  return 0;
+}
+
+// Zero loss: every query came back as a reply, and (lqd) every one was an
+// ACTIVE answer with no drop counted anywhere.
+bool LossFree(const RunResult& r) {
+  if (r.timed_out || r.sent != r.received || r.bad_replies != 0) return false;
+  if (r.mode == "lqd")
+    return Counter(r, "rx_frames") == r.sent && Counter(r, "replies") == r.sent &&
+           Counter(r, "tx_frames") == r.sent && Counter(r, "reply.active") == r.sent &&
+           Counter(r, "tx_full_drops") == 0;
+  return Counter(r, "tx_full_drops") == 0;
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n == 0 ? 0 : (n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2);
+}
+
+int Main(int argc, char** argv) {
+  Bench b;
+  Options& o = b.o;
+  std::string lcores = "0@0,1@1";
+  for (int i = 1; i < argc; ++i) {
+    auto arg = [&](const char* name) { return std::strcmp(argv[i], name) == 0 && i + 1 < argc; };
+    if (arg("--packets")) o.packets = std::strtoull(argv[++i], nullptr, 10);
+    else if (arg("--warmup")) o.warmup = std::strtoull(argv[++i], nullptr, 10);
+    else if (arg("--reps")) o.reps = static_cast<unsigned>(std::strtoul(argv[++i], nullptr, 10));
+    else if (arg("--leases")) o.leases = std::strtoull(argv[++i], nullptr, 10);
+    else if (arg("--window")) o.window = static_cast<unsigned>(std::strtoul(argv[++i], nullptr, 10));
+    else if (arg("--json")) o.json = argv[++i];
+    else if (arg("--lcores")) lcores = argv[++i];
+    else {
+      std::fprintf(stderr,
+                   "usage: lcore_loop_benchmark [--packets N] [--warmup N] [--reps R] [--leases L] "
+                   "[--window W] [--json FILE] [--lcores 0@0,1@1]\n");
+      return 2;
+    }
+  }
+  if (o.window < kBurst || o.window > 4096 || o.leases == 0 || o.reps == 0) {
+    std::fprintf(stderr, "bad options\n");
+    return 2;
+  }
+
+  const std::string prefix = "lqbench-" + std::to_string(getpid());
+  std::vector<std::string> eal = {"lcore_loop_benchmark", "--no-huge", "-m", "1024", "--no-pci",
+                                  "--file-prefix", prefix, "--lcores", lcores,
+                                  "--log-level", "lib.eal:error", "--no-telemetry"};
+  std::vector<char*> eargv;
+  for (auto& s : eal) eargv.push_back(s.data());
+  if (rte_eal_init(static_cast<int>(eargv.size()), eargv.data()) < 0) {
+    std::fprintf(stderr, "EAL init failed\n");
+    return 1;
+  }
+  b.dut_lcore = rte_get_next_lcore(-1, 1, 0);
+  if (b.dut_lcore >= RTE_MAX_LCORE) {
+    std::fprintf(stderr, "need a worker lcore (--lcores 0@0,1@1)\n");
+    return 1;
+  }
+
+  // Store: 1 M realistic leases, BulkLoad (as lqd's start-up does).
+  const uint64_t tl0 = rte_rdtsc();
+  b.store = std::make_unique<LeaseStore>(LeaseStoreOptions{.shards = 256, .expected_leases = o.leases});
+  LoadStore(*b.store, o.leases);
+  b.engine = std::make_unique<QueryEngine>(*b.store);
+  const double load_s = static_cast<double>(rte_rdtsc() - tl0) / static_cast<double>(rte_get_tsc_hz());
+
+  // Port: two rings, lqd's own pool and port setup.
+  auto pool = dataplane::CreateMbufPool(1, 1);
+  if (!pool.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(pool.status().message()).c_str());
+    return 1;
+  }
+  b.pool = *pool;
+  b.rxr = rte_ring_create("lqb_rx", 4096, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+  b.txr = rte_ring_create("lqb_tx", 4096, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+  if (b.rxr == nullptr || b.txr == nullptr) return 1;
+  const int pid = rte_eth_from_rings("net_ring_lqb", &b.rxr, 1, &b.txr, 1, rte_socket_id());
+  if (pid < 0) {
+    std::fprintf(stderr, "rte_eth_from_rings failed\n");
+    return 1;
+  }
+  b.port = static_cast<uint16_t>(pid);
+  auto setup = dataplane::SetupPort(b.port, "net_ring_lqb", 1, b.pool);
+  if (!setup.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(setup.status().message()).c_str());
+    return 1;
+  }
+
+  b.shared = std::make_unique<Shared>();
+  Shared& sh = *b.shared;
+  sh.engine = b.engine.get();
+  sh.store = b.store.get();
+  sh.policy = &b.policy;
+  sh.server_id = kServer;
+  sh.ready = &b.ready;   // initial load done
+  sh.stale = &b.stale;
+  sh.control_poll = [] {};
+  auto& p = sh.ports.emplace_back();
+  p.port_id = b.port;
+  p.nb_queues = setup->nb_queues;
+  p.mac = setup->mac;
+  p.addresses = {kServer};
+  p.identity.addresses = p.addresses;
+  p.identity.mac = p.mac.addr_bytes;
+  b.frames = MakeFrames(o.leases, p.mac);
+
+  const uint64_t hz = rte_get_tsc_hz();
+  std::printf("lcore_loop_benchmark: %zu leases (BulkLoad %.2f s), %zu distinct %u-byte by-IP queries, "
+              "window %u, %llu packets per run after %llu warm-up, %u rep(s), TSC %.0f MHz, "
+              "generator lcore %u, loop lcore %u (--lcores %s)\n",
+              o.leases, load_s, kTemplates, b.frames[0].len, o.window,
+              static_cast<unsigned long long>(o.packets), static_cast<unsigned long long>(o.warmup),
+              o.reps, static_cast<double>(hz) / 1e6, rte_get_main_lcore(), b.dut_lcore, lcores.c_str());
+  std::fflush(stdout);
+
+  // Side by side: lqd and MAC-swap alternate, the order flips every rep.
+  std::vector<RunResult> runs;
+  std::vector<double> ratios;
+  bool all_ok = true;
+  for (unsigned rep = 0; rep < o.reps; ++rep) {
+    RunResult a, m;
+    if (rep % 2 == 0) {
+      a = RunLqd(b, rep);
+      m = RunMacSwap(b, rep);
+    } else {
+      m = RunMacSwap(b, rep);
+      a = RunLqd(b, rep);
+    }
+    for (const RunResult* r : {&a, &m}) {
+      const bool ok = LossFree(*r);
+      all_ok &= ok;
+      std::printf("rep %u %-8s %9.0f replies/s  %6.0f cyc/pkt wall  %6.0f cyc/pkt cpu  loop cpu %3.0f %%  "
+                  "rx ring mean %6.1f  sent %llu recv %llu  %s\n",
+                  rep, r->mode.c_str(), r->rate, r->cyc_wall, r->cyc_cpu,
+                  r->wall_s > 0 ? 100 * r->dut_cpu_s / r->wall_s : 0, r->rx_ring_mean,
+                  static_cast<unsigned long long>(r->sent), static_cast<unsigned long long>(r->received),
+                  ok ? "zero loss" : "LOSS/ERROR");
+    }
+    if (m.rate > 0) ratios.push_back(a.rate / m.rate);
+    std::printf("rep %u lqd/macswap %.3f\n", rep, ratios.empty() ? 0.0 : ratios.back());
+    std::fflush(stdout);
+    runs.push_back(std::move(a));
+    runs.push_back(std::move(m));
+  }
+  const double med = Median(ratios);
+  std::printf("lqd/macswap ratio: median %.3f (min %.3f, max %.3f) over %zu reps; goal >= 0.5: %s\n", med,
+              *std::min_element(ratios.begin(), ratios.end()), *std::max_element(ratios.begin(), ratios.end()),
+              ratios.size(), med >= 0.5 ? "met" : "MISSED");
+
+  if (!o.json.empty()) {
+    FILE* f = std::fopen(o.json.c_str(), "w");
+    if (f == nullptr) {
+      std::perror(o.json.c_str());
+      return 1;
+    }
+    std::fprintf(f, "{\"tsc_hz\":%llu,\"leases\":%zu,\"bulkload_s\":%.3f,\"packets\":%llu,\"warmup\":%llu,"
+                 "\"reps\":%u,\"window\":%u,\"templates\":%zu,\"frame_bytes\":%u,\"lcores\":\"%s\","
+                 "\"burst\":%u,\"rx_desc\":%u,\"tx_desc\":%u,\"ring_size\":4096,\"zero_loss\":%s,\"runs\":[",
+                 static_cast<unsigned long long>(hz), o.leases, load_s,
+                 static_cast<unsigned long long>(o.packets), static_cast<unsigned long long>(o.warmup), o.reps,
+                 o.window, kTemplates, b.frames[0].len, lcores.c_str(), kBurst, dataplane::kRxDesc,
+                 dataplane::kTxDesc, all_ok ? "true" : "false");
+    for (size_t i = 0; i < runs.size(); ++i) {
+      const RunResult& r = runs[i];
+      std::fprintf(f, "%s{\"mode\":\"%s\",\"rep\":%u,\"sent\":%llu,\"received\":%llu,\"measured\":%llu,"
+                   "\"wall_s\":%.6f,\"loop_cpu_s\":%.6f,\"gen_cpu_s\":%.6f,\"rate\":%.1f,\"cyc_per_pkt_wall\":%.1f,"
+                   "\"cyc_per_pkt_cpu\":%.1f,\"rx_ring_mean\":%.2f,\"bad_replies\":%llu,\"timed_out\":%s,"
+                   "\"zero_loss\":%s,\"counters\":{",
+                   i ? "," : "", r.mode.c_str(), r.rep, static_cast<unsigned long long>(r.sent),
+                   static_cast<unsigned long long>(r.received), static_cast<unsigned long long>(r.measured),
+                   r.wall_s, r.dut_cpu_s, r.gen_cpu_s, r.rate, r.cyc_wall, r.cyc_cpu, r.rx_ring_mean,
+                   static_cast<unsigned long long>(r.bad_replies), r.timed_out ? "true" : "false",
+                   LossFree(r) ? "true" : "false");
+      for (size_t j = 0; j < r.counters.size(); ++j)
+        std::fprintf(f, "%s\"%s\":%llu", j ? "," : "", r.counters[j].first.c_str(),
+                     static_cast<unsigned long long>(r.counters[j].second));
+      std::fprintf(f, "}}");
+    }
+    std::fprintf(f, "]}\n");
+    std::fclose(f);
+  }
+  rte_eth_dev_stop(b.port);
+  rte_eth_dev_close(b.port);
+  rte_eal_cleanup();
+  return all_ok ? 0 : 3;
+}
+
+}  // namespace
+}  // namespace lqd::bench
+
+int main(int argc, char** argv) { return lqd::bench::Main(argc, argv); }
