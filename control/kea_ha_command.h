@@ -31,7 +31,11 @@ struct KeaCommand {
 
 // Parses one command body. Errors say what is wrong with which field
 // ("arguments.ip-address: 'x' is not an IPv4 address").
+// A fast scanner takes the usual lease4-update/lease4-del; anything else
+// goes to the nlohmann DOM parse (ParseKeaCommandDom), same results.
 absl::StatusOr<KeaCommand> ParseKeaCommand(std::string_view body);
+// The DOM path alone (tests compare the two).
+absl::StatusOr<KeaCommand> ParseKeaCommandDom(std::string_view body);
 
 // Converts one lease object as found in lease4-update arguments (expire +
 // valid-lft) or in a lease4-get-page answer (cltt + valid-lft). `path`

@@ -30,6 +30,10 @@ absl::StatusOr<std::string> DecodeHex(std::string_view std_hex) {
 absl::StatusOr<std::string> RelayAgentInfoFromUserContext(std::string_view json_text) {
   nlohmann::json j = nlohmann::json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return absl::InvalidArgumentError("is not valid JSON");
+  return RelayAgentInfoFromParsedUserContext(j);
+}
+
+absl::StatusOr<std::string> RelayAgentInfoFromParsedUserContext(const nlohmann::json& j) {
   if (!j.is_object() || !j.contains("ISC") || !j["ISC"].is_object() ||
       !j["ISC"].contains("relay-agent-info"))
     return std::string();
@@ -43,6 +47,10 @@ absl::StatusOr<std::string> RelayAgentInfoFromUserContext(std::string_view json_
     return absl::InvalidArgumentError(
         "ISC.relay-agent-info is neither a hex string (Kea 2.2) nor a map with 'sub-options' (Kea 2.4+)");
   }
+  return RelayAgentInfoFromHex(hex);
+}
+
+absl::StatusOr<std::string> RelayAgentInfoFromHex(std::string_view hex) {
   auto bytes = DecodeHex(hex);
   if (!bytes.ok())
     return absl::InvalidArgumentError(absl::StrCat("ISC.relay-agent-info: ", bytes.status().message()));

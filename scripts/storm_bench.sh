@@ -165,6 +165,7 @@ grep -q "lqd: ready" "$LOG/lqd.log" || { echo "storm_bench: lqd did not start"; 
 probe || { echo "storm_bench: lqd does not answer"; tail -20 "$LOG/lqd.log"; exit 1; }
 runs lqd
 stop_last
+ip -n "$SRV" -s -j link show "$IF_S" >"$LOG/veth-after-lqd.json"
 
 # ---- (b) dhcpd on the same veth end, now with the address in the kernel
 ip -n "$SRV" addr add "$SERVER/24" dev "$IF_S"
@@ -183,6 +184,7 @@ DHCPD_START=$(python3 -c "import time; print(round(time.time() - $T0, 1))")
 echo "== storm     dhcpd answering after ${DHCPD_START} s (loads $NLEASES leases)"
 runs dhcpd
 stop_last
+ip -n "$SRV" -s -j link show "$IF_S" >"$LOG/veth-after-dhcpd.json"
 
 python3 - "$OUT/storm.json" "$LOG" <<PY
 import json, os, sys
@@ -192,6 +194,28 @@ def rd(n):
         return json.load(open(os.path.join(log, n + ".json")))
     except Exception:
         return None
+def counters():
+    # lqd prints its counters when it stops; every frame that reached it.
+    c, on = {}, False
+    for line in open(os.path.join(log, "lqd.log"), errors="replace"):
+        if "counters:" in line:
+            on = True
+            continue
+        p = line.split()
+        if on and len(p) == 2 and p[1].isdigit():
+            c[p[0]] = int(p[1])
+    return c
+def veth():
+    # The server end's kernel counters, per phase (lqd first, then dhcpd).
+    out, prev = {}, None
+    for who in ("lqd", "dhcpd"):
+        try:
+            s = json.load(open(os.path.join(log, "veth-after-%s.json" % who)))[0]["stats64"]["rx"]
+        except Exception:
+            return out
+        out[who] = {k: s[k] - (prev[k] if prev else 0) for k in ("packets", "dropped")}
+        prev = s
+    return out
 res = {
     "population": "$POP", "leases": $NLEASES, "mix": "$MIX", "window": $WINDOW,
     "closed_max_queries": $CLOSED_MAX, "closed_duration_s": $CLOSED_S,
@@ -200,7 +224,8 @@ res = {
     "dhcpd_start_s": $DHCPD_START,
     "pinning": "server on CPU 1 (lqd: --lcores 0@1,1@1, loop on lcore 1), lq-storm on CPU 0",
     "lqd_device": "net_af_packet on a veth (kernel path), --no-huge",
-    "lqd": {"closed": rd("lqd-closed"), "burst": rd("lqd-burst")},
+    "lqd": {"closed": rd("lqd-closed"), "burst": rd("lqd-burst"), "counters": counters()},
+    "server_veth_rx": veth(),
     "dhcpd": {"closed": rd("dhcpd-closed"), "burst": rd("dhcpd-burst")},
 }
 json.dump(res, open(out, "w"), indent=1)

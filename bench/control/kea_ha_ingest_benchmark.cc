@@ -17,6 +17,10 @@
 //
 //   kea_ha_ingest_benchmark [--seconds S] [--leases N] [--quick]
 //
+// srv_cpu_us is the server thread's CPU time per acknowledged update: on a
+// shared or loaded machine, 1e6 / srv_cpu_us is the ceiling one control
+// thread reaches when it has a core to itself.
+//
 // Modes: memory (no state dir), journal (appended, never fsynced) and
 // journal+fsync (the production path). The state dir is a fresh directory
 // under /tmp (or $TMPDIR), removed at exit.
@@ -73,7 +77,7 @@ std::string Request(uint32_t i, uint32_t expire) {
   const std::string mac = absl::StrFormat("02:00:%02x:%02x:%02x:%02x", (i >> 24) & 255, (i >> 16) & 255,
                                           (i >> 8) & 255, i & 255);
   const std::string cid = (i & 1) ? absl::StrFormat("\"client-id\": \"01:%s\", ", mac) : "";
-  const std::string rai = absl::StrFormat("0x010C657468302F312F313A%08X02085249442D%08X", i, i);
+  const std::string rai = absl::StrFormat("0x010C657468302F312F313A%06X02085249442D%08X", i & 0xffffff, i);
   const std::string body = absl::StrFormat(
       "{ \"arguments\": { %s\"expire\": %u, \"force-create\": true, \"fqdn-fwd\": false, "
       "\"fqdn-rev\": false, \"hostname\": \"cpe-%u\", \"hw-address\": \"%s\", \"ip-address\": \"%s\", "
@@ -94,6 +98,7 @@ struct Server {
   std::unique_ptr<HttpServer> http;
   bool dirty = false;
   uint64_t syncs = 0;
+  double cpu_seconds = 0;  // the server thread's own CPU time (noise-proof cost)
   std::atomic<bool> stop{false};
 
   Server(Mode mode, const std::string& dir) {
@@ -137,6 +142,9 @@ struct Server {
       if (persist && persist->appended_since_snapshot() >= 100000) (void)persist->WriteSnapshot(store);
       store.Reclaim();
     }
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    cpu_seconds = static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
   }
 };
 
@@ -221,6 +229,8 @@ Result RunClient(uint16_t port, int conns, int window, double seconds, const std
         if (c.in.size() < hdr_end + 4 + len) break;
         const bool ok = c.in.compare(pos, 15, "HTTP/1.1 200 OK") == 0 &&
                         c.in.find("\"result\":0", hdr_end) < hdr_end + 4 + len;
+        if (!ok && r.failed == 0)
+          std::fprintf(stderr, "first failed response: %s\n", c.in.substr(pos, hdr_end + 4 + len - pos).c_str());
         (ok ? r.acked : r.failed) += 1;
         --c.outstanding;
         pos = hdr_end + 4 + len;
@@ -261,6 +271,8 @@ std::string FsType(const std::string& dir) {
 
 int main(int argc, char** argv) {
   using namespace lqd::bench;
+  using namespace lqd;
+  using namespace lqd::control;
   double seconds = 2.0;
   uint32_t leases = 100000;
   for (int i = 1; i < argc; ++i) {
@@ -289,14 +301,44 @@ int main(int argc, char** argv) {
   for (const auto& r : reqs) avg += static_cast<double>(r.size());
   std::printf("kea_ha_ingest_benchmark: %u addresses, %.0f-byte requests, %.1f s per case, state dir on %s (%s)\n",
               leases, avg / static_cast<double>(reqs.size()), seconds, FsType(base).c_str(), base.c_str());
-  std::printf("%-14s %5s %7s %12s %9s %9s %10s %8s\n", "mode", "conns", "window", "updates/s", "p50_us",
-              "p99_us", "fsyncs/s", "failed");
+  std::printf("%-14s %5s %7s %12s %9s %9s %10s %11s %8s\n", "mode", "conns", "window", "updates/s", "p50_us",
+              "p99_us", "fsyncs/s", "srv_cpu_us", "failed");
   int rc = 0;
+  {
+    // The handler alone, no HTTP and no journal: ParseKeaCommand +
+    // Replica::Apply + the JSON reply, what every mode below pays per update.
+    LeaseStore store(LeaseStoreOptions{.shards = 256, .expected_leases = 1 << 17});
+    Replica replica(store);
+    KeaHaIngest ingest(replica, [now] { return now; });
+    std::vector<HttpRequest> parsed(reqs.size());
+    for (size_t i = 0; i < reqs.size(); ++i) {
+      parsed[i].method = "POST";
+      parsed[i].target = "/";
+      parsed[i].body = reqs[i].substr(reqs[i].find("\r\n\r\n") + 4);
+    }
+    uint64_t n = 0, bad = 0;
+    timespec c0{}, c1{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+    const auto t0 = Clock::now();
+    const auto end = t0 + std::chrono::duration<double>(seconds);
+    while (Clock::now() < end) {
+      for (int k = 0; k < 256; ++k, ++n) bad += ingest.Handle(parsed[n % parsed.size()]).body.find("\"result\":0") == std::string::npos;
+      if ((n & 4095) == 0) store.Reclaim();
+    }
+    const double took = std::chrono::duration<double>(Clock::now() - t0).count();
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+    const double cpu = static_cast<double>(c1.tv_sec - c0.tv_sec) + static_cast<double>(c1.tv_nsec - c0.tv_nsec) * 1e-9;
+    std::printf("%-14s %5s %7s %12.0f %9s %9s %10s %11.1f %8llu\n", "handler-only", "-", "-",
+                static_cast<double>(n) / took, "-", "-", "-", cpu * 1e6 / static_cast<double>(n),
+                static_cast<unsigned long long>(bad));
+    if (bad) rc = 1;
+  }
   for (Mode mode : {Mode::kMemory, Mode::kJournal, Mode::kJournalFsync}) {
     for (auto [conns, window] : {std::pair{1, 1}, {4, 1}, {1, 32}, {4, 32}}) {
       const std::string dir = base + "/state";
       std::filesystem::remove_all(dir);
       uint64_t syncs = 0;
+      double cpu = 0;
       Result r;
       {
         Server server(mode, dir);
@@ -305,12 +347,14 @@ int main(int argc, char** argv) {
         server.stop = true;
         t.join();
         syncs = server.syncs;
+        cpu = server.cpu_seconds;
       }
       const double rate = static_cast<double>(r.acked) / r.seconds;
-      std::printf("%-14s %5d %7d %12.0f %9s %9s %10.0f %8llu\n", ModeName(mode), conns, window, rate,
+      std::printf("%-14s %5d %7d %12.0f %9s %9s %10.0f %11.1f %8llu\n", ModeName(mode), conns, window, rate,
                   window == 1 ? absl::StrFormat("%.0f", r.p50_us).c_str() : "-",
                   window == 1 ? absl::StrFormat("%.0f", r.p99_us).c_str() : "-",
-                  static_cast<double>(syncs) / r.seconds, static_cast<unsigned long long>(r.failed));
+                  static_cast<double>(syncs) / r.seconds, r.acked ? cpu * 1e6 / static_cast<double>(r.acked) : 0.0,
+                  static_cast<unsigned long long>(r.failed));
       std::fflush(stdout);
       if (r.failed != 0 || r.acked == 0) rc = 1;
     }

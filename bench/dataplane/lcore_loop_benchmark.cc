@@ -81,7 +81,7 @@ struct Options {
   uint64_t warmup = 500'000;
   unsigned reps = 3;
   size_t leases = 1'000'000;
-  unsigned window = 512;
+  unsigned window = 256;
   std::string json;
 };
 
@@ -181,6 +181,46 @@ std::vector<Frame> MakeFrames(size_t leases, const rte_ether_addr& port_mac) {
 
 // ---------------------------------------------------------------- loops under test
 
+// Poll accounting without touching LcoreMain: an ethdev RX callback runs
+// inside every rte_eth_rx_burst() of the loop under test (either mode), also
+// for empty polls. The TSC time from one poll to the next is charged to the
+// earlier poll: after a non-empty poll it is work on that burst ("busy"),
+// after an empty one it is idle polling. A gap over kDescheduledCycles means
+// the thread was off the CPU (the cores are shared) and is charged to
+// neither. busy / frames = the loop's on-CPU cost per frame, robust to the
+// generator's pace and to other processes on the core; the callback's own
+// rdtsc (~50 cycles per poll) is included, in both modes alike.
+struct alignas(64) PollStats {
+  uint64_t last = 0;
+  uint16_t last_nb = 0;
+  uint64_t polls = 0, empty = 0, frames = 0;
+  uint64_t busy = 0, idle = 0, off_cpu = 0, off_cpu_gaps = 0;
+};
+constexpr uint64_t kDescheduledCycles = 400'000;  // 200 us at 2 GHz; a burst of 32 takes far less
+PollStats g_poll;
+
+uint16_t CountPoll(uint16_t, uint16_t, rte_mbuf**, uint16_t nb, uint16_t, void* arg) {
+  auto& p = *static_cast<PollStats*>(arg);
+  const uint64_t now = rte_rdtsc();
+  if (p.last != 0) {
+    const uint64_t d = now - p.last;
+    if (d > kDescheduledCycles) {
+      p.off_cpu += d;
+      ++p.off_cpu_gaps;
+    } else if (p.last_nb != 0) {
+      p.busy += d;
+    } else {
+      p.idle += d;
+    }
+  }
+  p.last = now;
+  p.last_nb = nb;
+  ++p.polls;
+  p.empty += nb == 0;
+  p.frames += nb;
+  return nb;
+}
+
 std::atomic<bool> g_stop{false};          // MAC-swap loop
 std::atomic<clockid_t> g_dut_clock{0};    // CPU clock of the loop under test
 std::atomic<bool> g_dut_started{false};
@@ -245,6 +285,7 @@ struct RunResult {
   double rx_ring_mean = 0;    // mean RX ring occupancy seen by the generator
   uint64_t bad_replies = 0;   // not UDP to port 67 / too short
   bool timed_out = false;
+  PollStats poll;             // of the measured part (after warm-up)
   std::vector<std::pair<std::string, uint64_t>> counters;
 };
 
@@ -266,11 +307,12 @@ RunResult Generate(const Options& o, rte_ring* rxr, rte_ring* txr, rte_mempool* 
   rte_mbuf* burst[kBurst];
   uint64_t sent = 0, recv = 0, t0 = 0, t1 = 0, occ_sum = 0, occ_n = 0;
   double dut0 = 0, gen0 = 0;
+  PollStats poll0;
   clockid_t self;
   pthread_getcpuclockid(pthread_self(), &self);
   while (!g_dut_started.load()) rte_pause();
   const clockid_t dut = g_dut_clock.load();
-  uint64_t last_progress = rte_rdtsc(), last_recv = 0;
+  uint64_t last_progress = rte_rdtsc(), last_recv = 0, iter = 0;
   while (recv < total) {
     // Replies back: check lightly, recycle.
     const unsigned n = rte_ring_dequeue_burst(txr, reinterpret_cast<void**>(burst), kBurst, nullptr);
@@ -284,6 +326,7 @@ RunResult Generate(const Options& o, rte_ring* rxr, rte_ring* txr, rte_mempool* 
     recv += n;
     if (before < o.warmup && recv >= o.warmup) {
       t0 = rte_rdtsc();
+      poll0 = g_poll;  // racy snapshot of counters another core writes: good to a burst
       dut0 = ThreadCpu(dut);
       gen0 = ThreadCpu(self);
     }
@@ -316,17 +359,28 @@ RunResult Generate(const Options& o, rte_ring* rxr, rte_ring* txr, rte_mempool* 
       occ_sum += rte_ring_count(rxr);
       ++occ_n;
     }
-    // Loss guard: a lost frame never comes back.
-    if (recv != last_recv) {
-      last_recv = recv;
-      last_progress = rte_rdtsc();
-    } else if (rte_rdtsc() - last_progress > 2 * hz) {
-      r.timed_out = true;
-      break;
+    // Loss guard: a lost frame never comes back (checked now and then).
+    if ((++iter & 255) == 0) {
+      const uint64_t now = rte_rdtsc();
+      if (recv != last_recv) {
+        last_recv = recv;
+        last_progress = now;
+      } else if (now - last_progress > 2 * hz) {
+        r.timed_out = true;
+        break;
+      }
     }
   }
   t1 = rte_rdtsc();
   const double dut1 = ThreadCpu(dut), gen1 = ThreadCpu(self);
+  const PollStats poll1 = g_poll;
+  r.poll.polls = poll1.polls - poll0.polls;
+  r.poll.empty = poll1.empty - poll0.empty;
+  r.poll.frames = poll1.frames - poll0.frames;
+  r.poll.busy = poll1.busy - poll0.busy;
+  r.poll.idle = poll1.idle - poll0.idle;
+  r.poll.off_cpu = poll1.off_cpu - poll0.off_cpu;
+  r.poll.off_cpu_gaps = poll1.off_cpu_gaps - poll0.off_cpu_gaps;
   for (rte_mbuf* m : spare) rte_pktmbuf_free(m);
   r.sent = sent;
   r.received = recv;
@@ -376,6 +430,7 @@ RunResult RunLqd(Bench& b, unsigned rep) {
   }
   dataplane::force_quit.store(false);
   g_dut_started.store(false);
+  g_poll = PollStats{};
   if (rte_eal_remote_launch(LqdLoop, lc.get(), b.dut_lcore) != 0) std::exit(1);
   RunResult r = Generate(b.o, b.rxr, b.txr, b.pool, b.frames);
   dataplane::force_quit.store(true);
@@ -395,6 +450,7 @@ RunResult RunMacSwap(Bench& b, unsigned rep) {
   c.port = b.port;
   g_stop.store(false);
   g_dut_started.store(false);
+  g_poll = PollStats{};
   if (rte_eal_remote_launch(MacSwapLoop, &c, b.dut_lcore) != 0) std::exit(1);
   RunResult r = Generate(b.o, b.rxr, b.txr, b.pool, b.frames);
   g_stop.store(true);
@@ -421,6 +477,10 @@ bool LossFree(const RunResult& r) {
            Counter(r, "tx_frames") == r.sent && Counter(r, "reply.active") == r.sent &&
            Counter(r, "tx_full_drops") == 0;
   return Counter(r, "tx_full_drops") == 0;
+}
+
+double BusyCyc(const RunResult& r) {
+  return r.poll.frames ? static_cast<double>(r.poll.busy) / static_cast<double>(r.poll.frames) : 0;
 }
 
 double Median(std::vector<double> v) {
@@ -499,6 +559,11 @@ int Main(int argc, char** argv) {
     return 1;
   }
 
+  if (rte_eth_add_rx_callback(b.port, 0, CountPoll, &g_poll) == nullptr) {
+    std::fprintf(stderr, "cannot add the RX callback (RTE_ETHDEV_RXTX_CALLBACKS off?)\n");
+    return 1;
+  }
+
   b.shared = std::make_unique<Shared>();
   Shared& sh = *b.shared;
   sh.engine = b.engine.get();
@@ -528,7 +593,7 @@ int Main(int argc, char** argv) {
 
   // Side by side: lqd and MAC-swap alternate, the order flips every rep.
   std::vector<RunResult> runs;
-  std::vector<double> ratios;
+  std::vector<double> ratios, busy_ratios;
   bool all_ok = true;
   for (unsigned rep = 0; rep < o.reps; ++rep) {
     RunResult a, m;
@@ -542,15 +607,20 @@ int Main(int argc, char** argv) {
     for (const RunResult* r : {&a, &m}) {
       const bool ok = LossFree(*r);
       all_ok &= ok;
-      std::printf("rep %u %-8s %9.0f replies/s  %6.0f cyc/pkt wall  %6.0f cyc/pkt cpu  loop cpu %3.0f %%  "
-                  "rx ring mean %6.1f  sent %llu recv %llu  %s\n",
-                  rep, r->mode.c_str(), r->rate, r->cyc_wall, r->cyc_cpu,
-                  r->wall_s > 0 ? 100 * r->dut_cpu_s / r->wall_s : 0, r->rx_ring_mean,
+      std::printf("rep %u %-8s %9.0f replies/s  %6.0f cyc/pkt wall  %6.0f cpu  %6.0f busy  loop cpu %3.0f %%  "
+                  "empty polls %4.1f %%  frames/poll %4.1f  rx ring %5.1f  sent %llu recv %llu  %s\n",
+                  rep, r->mode.c_str(), r->rate, r->cyc_wall, r->cyc_cpu, BusyCyc(*r),
+                  r->wall_s > 0 ? 100 * r->dut_cpu_s / r->wall_s : 0,
+                  r->poll.polls ? 100.0 * static_cast<double>(r->poll.empty) / static_cast<double>(r->poll.polls) : 0,
+                  r->poll.polls > r->poll.empty ? static_cast<double>(r->poll.frames) / static_cast<double>(r->poll.polls - r->poll.empty) : 0,
+                  r->rx_ring_mean,
                   static_cast<unsigned long long>(r->sent), static_cast<unsigned long long>(r->received),
                   ok ? "zero loss" : "LOSS/ERROR");
     }
     if (m.rate > 0) ratios.push_back(a.rate / m.rate);
-    std::printf("rep %u lqd/macswap %.3f\n", rep, ratios.empty() ? 0.0 : ratios.back());
+    if (BusyCyc(a) > 0) busy_ratios.push_back(BusyCyc(m) / BusyCyc(a));
+    std::printf("rep %u lqd/macswap %.3f (wall rates), %.3f (busy cycles per frame, macswap/lqd)\n", rep,
+                ratios.empty() ? 0.0 : ratios.back(), busy_ratios.empty() ? 0.0 : busy_ratios.back());
     std::fflush(stdout);
     runs.push_back(std::move(a));
     runs.push_back(std::move(m));
@@ -559,6 +629,10 @@ int Main(int argc, char** argv) {
   std::printf("lqd/macswap ratio: median %.3f (min %.3f, max %.3f) over %zu reps; goal >= 0.5: %s\n", med,
               *std::min_element(ratios.begin(), ratios.end()), *std::max_element(ratios.begin(), ratios.end()),
               ratios.size(), med >= 0.5 ? "met" : "MISSED");
+  if (!busy_ratios.empty())
+    std::printf("on-CPU cost ratio (macswap busy cycles / lqd busy cycles per frame): median %.3f (min %.3f, max %.3f)\n",
+                Median(busy_ratios), *std::min_element(busy_ratios.begin(), busy_ratios.end()),
+                *std::max_element(busy_ratios.begin(), busy_ratios.end()));
 
   if (!o.json.empty()) {
     FILE* f = std::fopen(o.json.c_str(), "w");
@@ -578,12 +652,18 @@ int Main(int argc, char** argv) {
       std::fprintf(f, "%s{\"mode\":\"%s\",\"rep\":%u,\"sent\":%llu,\"received\":%llu,\"measured\":%llu,"
                    "\"wall_s\":%.6f,\"loop_cpu_s\":%.6f,\"gen_cpu_s\":%.6f,\"rate\":%.1f,\"cyc_per_pkt_wall\":%.1f,"
                    "\"cyc_per_pkt_cpu\":%.1f,\"rx_ring_mean\":%.2f,\"bad_replies\":%llu,\"timed_out\":%s,"
-                   "\"zero_loss\":%s,\"counters\":{",
+                   "\"zero_loss\":%s,\"polls\":%llu,\"empty_polls\":%llu,\"poll_frames\":%llu,"
+                   "\"busy_cycles\":%llu,\"idle_cycles\":%llu,\"off_cpu_cycles\":%llu,\"off_cpu_gaps\":%llu,"
+                   "\"cyc_per_pkt_busy\":%.1f,\"counters\":{",
                    i ? "," : "", r.mode.c_str(), r.rep, static_cast<unsigned long long>(r.sent),
                    static_cast<unsigned long long>(r.received), static_cast<unsigned long long>(r.measured),
                    r.wall_s, r.dut_cpu_s, r.gen_cpu_s, r.rate, r.cyc_wall, r.cyc_cpu, r.rx_ring_mean,
                    static_cast<unsigned long long>(r.bad_replies), r.timed_out ? "true" : "false",
-                   LossFree(r) ? "true" : "false");
+                   LossFree(r) ? "true" : "false", static_cast<unsigned long long>(r.poll.polls),
+                   static_cast<unsigned long long>(r.poll.empty), static_cast<unsigned long long>(r.poll.frames),
+                   static_cast<unsigned long long>(r.poll.busy), static_cast<unsigned long long>(r.poll.idle),
+                   static_cast<unsigned long long>(r.poll.off_cpu), static_cast<unsigned long long>(r.poll.off_cpu_gaps),
+                   BusyCyc(r));
       for (size_t j = 0; j < r.counters.size(); ++j)
         std::fprintf(f, "%s\"%s\":%llu", j ? "," : "", r.counters[j].first.c_str(),
                      static_cast<unsigned long long>(r.counters[j].second));
