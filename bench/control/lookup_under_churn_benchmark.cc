@@ -7,15 +7,18 @@
 // control thread's shape: Replica::Apply of Kea-like updates, Reclaim every
 // millisecond) applies 0, 10,000 or 100,000 updates per second, paced.
 // Reported: lookups/s per case and relative to the idle case (goal: within
-// 10 %), plus the writer's achieved rate. Idle is measured before and after
-// the loaded cases, so machine noise shows up as idle-vs-idle spread.
+// 10 %), plus the writer's achieved rate. Cases are interleaved over
+// several rounds (medians), and lookups are also given per second of the
+// reader's own CPU time, which other load on a shared machine does not skew.
 //
-//   lookup_under_churn_benchmark [--seconds S] [--leases N] [--quick]
+//   lookup_under_churn_benchmark [--seconds S] [--rounds R] [--leases N] [--quick]
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <random>
 #include <thread>
 #include <vector>
@@ -53,6 +56,7 @@ Lease MakeLease(uint32_t i, uint32_t now, uint32_t gen) {
 
 struct CaseResult {
   double lookups_per_s = 0;
+  double lookups_per_cpu_s = 0;  // per second of the reader's own CPU time
   double updates_per_s = 0;
   uint64_t found = 0;
 };
@@ -61,6 +65,7 @@ CaseResult RunCase(LeaseStore& store, Replica& replica, uint32_t n, double rate,
                    uint32_t* gen) {
   std::atomic<bool> go{false}, stop{false};
   std::atomic<uint64_t> lookups{0}, found{0};
+  std::atomic<double> reader_cpu{0};
   std::thread reader([&] {
     QsbrReader r(store.qsbr());
     std::mt19937 rng(42);
@@ -70,6 +75,9 @@ CaseResult RunCase(LeaseStore& store, Replica& replica, uint32_t n, double rate,
     uint64_t local = 0, hit = 0;
     while (!go.load(std::memory_order_acquire)) {
     }
+    timespec t0{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+    const double cpu0 = static_cast<double>(t0.tv_sec) + static_cast<double>(t0.tv_nsec) * 1e-9;
     while (!stop.load(std::memory_order_relaxed)) {
       for (int b = 0; b < kBurst; ++b) {
         const lqd::LeaseRecord* rec = store.FindByIp(ips[k]);
@@ -81,6 +89,9 @@ CaseResult RunCase(LeaseStore& store, Replica& replica, uint32_t n, double rate,
     }
     lookups = local;
     found = hit;
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    reader_cpu = static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9 - cpu0;
   });
   std::mt19937 wrng(7);
   uint64_t applied = 0;
@@ -109,20 +120,23 @@ CaseResult RunCase(LeaseStore& store, Replica& replica, uint32_t n, double rate,
   reader.join();
   const double took = std::chrono::duration<double>(Clock::now() - t0).count();
   store.Reclaim();
-  return {static_cast<double>(lookups.load()) / took, static_cast<double>(applied) / took, found.load()};
+  return {static_cast<double>(lookups.load()) / took, static_cast<double>(lookups.load()) / reader_cpu.load(),
+          static_cast<double>(applied) / took, found.load()};
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  double seconds = 3.0;
+  double seconds = 1.0;
+  int rounds = 3;
   uint32_t n = 1'000'000;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--seconds") && i + 1 < argc) seconds = std::atof(argv[++i]);
     else if (!std::strcmp(argv[i], "--leases") && i + 1 < argc) n = static_cast<uint32_t>(std::atol(argv[++i]));
-    else if (!std::strcmp(argv[i], "--quick")) seconds = 1.0;
+    else if (!std::strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = std::max(1, std::atoi(argv[++i]));
+    else if (!std::strcmp(argv[i], "--quick")) seconds = 0.5, rounds = 1;
     else {
-      std::fprintf(stderr, "usage: lookup_under_churn_benchmark [--seconds S] [--leases N] [--quick]\n");
+      std::fprintf(stderr, "usage: lookup_under_churn_benchmark [--seconds S] [--rounds R] [--leases N] [--quick]\n");
       return 2;
     }
   }
@@ -140,23 +154,34 @@ int main(int argc, char** argv) {
   Replica replica(store);
   uint32_t gen = 0;
   std::printf("lookup_under_churn_benchmark: %u leases, 1 reader (bursts of %d, quiescent after each), "
-              "1 writer (Replica::Apply, paced), %.1f s per case\n", n, kBurst, seconds);
-  std::printf("%-12s %14s %14s %10s\n", "updates/s", "achieved", "lookups/s", "vs idle");
-  std::fflush(stdout);
-  const CaseResult idle = RunCase(store, replica, n, 0, seconds, now, &gen);
-  std::printf("%-12s %14.0f %14.0f %9.1f%%\n", "0 (idle)", idle.updates_per_s, idle.lookups_per_s, 100.0);
-  std::fflush(stdout);
+              "1 writer (Replica::Apply, paced), %d rounds of %.1f s per case, interleaved; medians\n",
+              n, kBurst, rounds, seconds);
+  const double rates[] = {0, 10'000, 100'000};
+  std::vector<CaseResult> results[3];
+  for (int round = 0; round < rounds; ++round)
+    for (int c = 0; c < 3; ++c) results[c].push_back(RunCase(store, replica, n, rates[c], seconds, now, &gen));
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  double idle_wall = 0, idle_cpu = 0;
+  std::printf("%-10s %10s %14s %8s %18s %8s\n", "updates/s", "achieved", "lookups/s", "vs idle",
+              "lookups/cpu-s", "vs idle");
   int rc = 0;
-  for (double rate : {10'000.0, 100'000.0}) {
-    const CaseResult r = RunCase(store, replica, n, rate, seconds, now, &gen);
-    const double rel = 100.0 * r.lookups_per_s / idle.lookups_per_s;
-    std::printf("%-12.0f %14.0f %14.0f %9.1f%%\n", rate, r.updates_per_s, r.lookups_per_s, rel);
-    std::fflush(stdout);
-    if (r.found == 0) rc = 1;
+  for (int c = 0; c < 3; ++c) {
+    std::vector<double> wall, cpu, ach;
+    for (const auto& r : results[c]) {
+      wall.push_back(r.lookups_per_s);
+      cpu.push_back(r.lookups_per_cpu_s);
+      ach.push_back(r.updates_per_s);
+      if (r.found == 0) rc = 1;
+    }
+    const double w = median(wall), u = median(cpu);
+    if (c == 0) idle_wall = w, idle_cpu = u;
+    std::printf("%-10.0f %10.0f %14.0f %7.1f%% %18.0f %7.1f%%\n", rates[c], median(ach), w, 100 * w / idle_wall, u,
+                100 * u / idle_cpu);
   }
-  const CaseResult idle2 = RunCase(store, replica, n, 0, seconds, now, &gen);
-  std::printf("%-12s %14.0f %14.0f %9.1f%%\n", "0 (again)", idle2.updates_per_s, idle2.lookups_per_s,
-              100.0 * idle2.lookups_per_s / idle.lookups_per_s);
-  std::printf("(updates/s achieved below the target means the writer could not keep the pace)\n");
+  std::printf("(lookups/cpu-s: per second of the reader thread's own CPU time, which a busy machine does not\n"
+              " distort; achieved below the target means the writer could not keep the pace)\n");
   return rc;
 }

@@ -27,6 +27,13 @@
 // Each rep measures N replies after W warm-up replies; zero loss is checked
 // (generator sent == received, lqd counters rx == replies == tx).
 //
+// Output per rep and mode: replies/s of wall time; TSC cycles per reply of
+// wall time and of the loop thread's CPU time; and, from an ethdev RX
+// callback on the loop's queue (CountPoll), the loop's on-CPU "busy" cycles
+// per frame, which excludes idle polling and time off the CPU: on cores
+// shared with other work this is the figure that compares. --json writes
+// all of it (scripts/bench_report.py renders it); exit 3 if a rep lost frames.
+//
 // LcoreMain is not changed: it runs until lqd::dataplane::force_quit, which
 // the generator sets once every reply is back (and clears before a rep).
 #include <pthread.h>

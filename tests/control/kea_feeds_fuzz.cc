@@ -5,6 +5,7 @@
 // JSON commands (body of a POST to the backup-peer endpoint) and the
 // memfile CSV. Byte 0 picks the parser. Whatever parses is applied to a
 // Replica, so the conflict rule and the store's input checks see it too.
+// ParseKeaCommand's fast path is checked against the DOM parse.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
@@ -24,7 +25,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
   if (data[0] & 1) {
     auto cmd = lqd::control::ParseKeaCommand(text);
-    if (cmd.ok() && cmd->is_lease_change) replica->Apply(cmd->update, 1000);
+    // The fast scanner and the DOM parse must agree (kea_ha_command.cc).
+    auto dom = lqd::control::ParseKeaCommandDom(text);
+    if (cmd.ok() != dom.ok() || (!cmd.ok() && cmd.status() != dom.status())) std::abort();
+    if (cmd.ok() && cmd->is_lease_change) {
+      const lqd::Lease &a = cmd->update.lease, &b = dom->update.lease;
+      if (cmd->update.kind != dom->update.kind || a.ip != b.ip || !(a.hw == b.hw) || a.client_id != b.client_id ||
+          a.state != b.state || a.cltt != b.cltt || a.expire != b.expire || a.subnet_id != b.subnet_id ||
+          a.relay_agent_info != b.relay_agent_info)
+        std::abort();
+      replica->Apply(cmd->update, 1000);
+    }
   } else {
     auto csv = lqd::control::ParseKeaCsv(text);
     if (csv.ok()) {
