@@ -3,6 +3,7 @@
 #include "control/control_plane.h"
 
 #include <cstdio>
+#include <ctime>
 
 #include <nlohmann/json.hpp>
 
@@ -106,12 +107,21 @@ ControlConfig ParseControlConfig(const json& j, const std::string& path, std::ve
   }
   CheckKeys(j, path,
             {"state-dir", "management", "kea-ha", "kea-pull", "followers", "stale-after-seconds",
-             "snapshot-every-updates", "tombstone-seconds"},
+             "snapshot-every-updates", "tombstone-seconds", "journal-fsync", "journal-fsync-interval-ms"},
             errors);
   Get(j, "state-dir", path, &c.state_dir, errors);
   Get(j, "stale-after-seconds", path, &c.stale_after_seconds, errors);
   Get(j, "snapshot-every-updates", path, &c.snapshot_every_updates, errors);
   Get(j, "tombstone-seconds", path, &c.tombstone_seconds, errors);
+  if (j.contains("journal-fsync")) {
+    std::string mode;
+    Get(j, "journal-fsync", path, &mode, errors);
+    if (mode == "always") c.journal_fsync_always = true;
+    else if (mode == "interval") c.journal_fsync_always = false;
+    else if (!mode.empty())
+      errors->push_back(absl::StrCat(path, ".journal-fsync: '", mode, "' is not \"always\" or \"interval\""));
+  }
+  Get(j, "journal-fsync-interval-ms", path, &c.journal_fsync_interval_ms, errors);
   if (j.contains("management")) c.management = ParseListen(j["management"], path + ".management", errors);
   if (j.contains("kea-ha")) c.kea_ha = ParseListen(j["kea-ha"], path + ".kea-ha", errors);
   if (j.contains("kea-pull")) {
@@ -193,12 +203,7 @@ absl::Status ControlPlane::Start(const std::vector<Lease>& initial) {
     ha_server_->SetBeforeSend([this] {
       if (!journal_dirty_ || !persist_) return;
       journal_dirty_ = false;
-      if (absl::Status st = persist_->Sync(); !st.ok()) {
-        if (mstate_.degraded.empty()) Log(absl::StrCat("persistence failing, serving from memory: ", st.message()));
-        mstate_.degraded = std::string(st.message());
-      } else {
-        mstate_.degraded.clear();
-      }
+      SyncJournal(cfg_.journal_fsync_always);
     });
   }
   if (cfg_.management.enabled) {
@@ -226,6 +231,29 @@ absl::Status ControlPlane::Start(const std::vector<Lease>& initial) {
     Log("WARNING: persisted state was damaged and no kea-pull is configured to repair it; "
         "answers may be incomplete until the primary pushes every lease again");
   return absl::OkStatus();
+}
+
+// Group commit of what this round acknowledges: fdatasync (force) or
+// write to the kernel and fdatasync when the interval has passed.
+void ControlPlane::SyncJournal(bool force) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  const uint64_t now_ms = static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
+  absl::Status st;
+  if (force || now_ms - last_fsync_ms_ >= cfg_.journal_fsync_interval_ms) {
+    st = persist_->Sync();
+    last_fsync_ms_ = now_ms;
+    journal_unsynced_ = false;
+  } else {
+    st = persist_->Flush();
+    journal_unsynced_ = true;
+  }
+  if (!st.ok()) {
+    if (mstate_.degraded.empty()) Log(absl::StrCat("persistence failing, serving from memory: ", st.message()));
+    mstate_.degraded = std::string(st.message());
+  } else {
+    mstate_.degraded.clear();
+  }
 }
 
 void ControlPlane::Reconcile(uint32_t now) {
@@ -286,6 +314,7 @@ void ControlPlane::Poll(int timeout_ms) {
     nanosleep(&ts, nullptr);
   }
   const uint32_t now = clock_();
+  if (persist_ && journal_unsynced_) SyncJournal(false);  // the interval's deferred fdatasync
   if (persist_ && persist_->appended_since_snapshot() >= cfg_.snapshot_every_updates) {
     if (absl::Status st = persist_->WriteSnapshot(store_); !st.ok()) mstate_.degraded = std::string(st.message());
   }

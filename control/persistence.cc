@@ -240,6 +240,13 @@ absl::Status Persistence::Append(const LeaseUpdate& u) {
   return absl::OkStatus();
 }
 
+absl::Status Persistence::Flush() {
+  if (buffer_.empty()) return absl::OkStatus();
+  auto st = WriteAll(journal_fd_, buffer_.data(), buffer_.size(), JournalName(gen_));
+  buffer_.clear();
+  return st;
+}
+
 absl::Status Persistence::Sync() {
   if (!buffer_.empty()) {
     auto st = WriteAll(journal_fd_, buffer_.data(), buffer_.size(), JournalName(gen_));

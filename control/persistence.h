@@ -10,8 +10,10 @@
 //   record             u32 len, u32 crc32c(payload), payload (lease_codec.h)
 //
 // Durability contract: what Sync() returned OK for is on stable storage
-// (fdatasync). The Kea ingest acknowledges only after that, so a kill -9
-// or power loss never loses an acknowledged update.
+// (fdatasync); what Flush() returned OK for survives a crash of lqd but not
+// of the host. The Kea ingest acknowledges only after one of them (which one
+// is `control.journal-fsync`), so a kill -9 never loses an acknowledged
+// update, and with "always" neither does a power loss.
 //
 // Snapshot protocol (crash-safe at every step): sync the journal; start
 // journal gen+1; write snapshot.tmp (next_gen = gen+1) and fsync it;
@@ -62,6 +64,10 @@ class Persistence {
   absl::Status Append(const LeaseUpdate& u);
   // Writes buffered updates and fdatasyncs the journal.
   absl::Status Sync();
+  // Writes buffered updates to the kernel without fdatasync: they survive a
+  // crash or kill -9 of lqd (the page cache is the kernel's), not a power
+  // loss. For `journal-fsync: "interval"`.
+  absl::Status Flush();
   // Writes a snapshot of `store` (writer thread) and rotates the journal.
   absl::Status WriteSnapshot(const LeaseStore& store);
 

@@ -82,6 +82,22 @@ TEST_F(PersistenceTest, JournalSurvivesReopen) {
   EXPECT_FALSE(r.report.needs_full_reconcile());
 }
 
+// "journal-fsync": "interval" acknowledges after Flush(): the records are
+// in the kernel's page cache, so a crash of lqd (the process going away
+// without running any more code, as here) loses none of them.
+TEST_F(PersistenceTest, FlushedRecordsSurviveTheProcess) {
+  {
+    Recovered r;
+    auto p = Open(&r);
+    for (uint32_t i = 0; i < 100; ++i) ASSERT_TRUE(p->Append(Up(i, 5000)).ok());
+    ASSERT_TRUE(p->Flush().ok());
+    p.release();  // never destroyed: no Sync() at exit, like kill -9
+  }
+  Recovered r;
+  auto p = Open(&r);
+  EXPECT_EQ(r.journal.size(), 100u);
+}
+
 TEST_F(PersistenceTest, SnapshotPlusLaterJournal) {
   LeaseStore store;
   Replica replica(store);
