@@ -75,11 +75,20 @@ def main():
         return 0
     finally:
         if lqd is not None:
+            prefix = lqd.prefix
             lqd.cleanup()
+            # The EAL leaves its hugepage files behind; they hold the pages.
+            for name in os.listdir(MNT) if os.path.isdir(MNT) else []:
+                if name.startswith(prefix + "map_"):
+                    os.unlink(os.path.join(MNT, name))
         if mounted_here:
             subprocess.run(["umount", MNT])
         with open(NR, "w") as f:
             f.write(str(old_nr))
+        with open(NR) as f:
+            left = int(f.read())
+        if left != old_nr:
+            print("WARNING: %d hugepages still reserved (wanted %d): in use by another process?" % (left, old_nr))
         subprocess.run(["rm", "-rf", tmp])
 
 
