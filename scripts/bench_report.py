@@ -945,7 +945,8 @@ def build(r, md_path, img_dir, images):
                 a = parse_annotate(prof, fn)
                 if a:
                     for pct, prev, src in a:
-                        ann_rows.append([f"`LeaseStore::{fn}`", f"{pct:.0f} %", f"`{prev}`", f"`{src[:70]}`"])
+                        ann_rows.append([f"`LeaseStore::{fn}`", f"{pct:.0f} %", f"`{prev}`",
+                                         f"`{src[:70]}`" if src else "n/a (build without -g)"])
             if ann_rows:
                 w("Inside each lookup (`perf annotate`; a sample lands on the instruction *after* the load it "
                   "waits for, so the load is shown):")
