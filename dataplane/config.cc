@@ -340,8 +340,11 @@ ConfigResult ParseConfig(std::string_view text, const std::string& base_dir) {
   json doc;
   try {
     doc = json::parse(text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
-  } catch (const json::parse_error& e) {
-    // e.what() is "[json.exception.parse_error.101] parse error at line 3, column 5: ...".
+  } catch (const json::exception& e) {
+    // parse_error ("[json.exception.parse_error.101] parse error at line 3,
+    // column 5: ...") or out_of_range for a number too large for a double
+    // ("[json.exception.out_of_range.406] number overflow parsing '20E999'":
+    // found by config_fuzz).
     std::string msg = e.what();
     if (auto pos = msg.find("] "); pos != std::string::npos) msg = msg.substr(pos + 2);
     result.errors.push_back("(syntax): " + msg);

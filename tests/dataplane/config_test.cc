@@ -144,3 +144,17 @@ TEST(ConfigTest, LoadFileResolvesRelativeLeases) {
 
 }  // namespace
 }  // namespace lqd::dataplane
+
+namespace lqd::dataplane {
+namespace {
+// Regression (config_fuzz): a number too large for a double made
+// nlohmann::json throw out_of_range, which escaped ParseConfig and killed lqd.
+TEST(ConfigFuzzRegression, HugeNumberIsASyntaxErrorNotACrash) {
+  ConfigResult r = ParseConfig(R"({"ports": [{"device": "net_null0", "addresses": ["192.0.2.1"]}],
+                                   "rate-limit": {"burst": 20E999}})");
+  EXPECT_FALSE(r.config.has_value());
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].find("number overflow"), std::string::npos) << r.errors[0];
+}
+}  // namespace
+}  // namespace lqd::dataplane
