@@ -31,6 +31,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lqd_harness as h  # noqa: E402
+from dhcp_relay import Relay as DhcpRelay, dhcp_msg as _dhcp_msg, wait_for  # noqa: E402
 
 lq = h.lq_client
 SERVER, RELAY = "192.0.2.1", "192.0.2.2"
@@ -40,66 +41,11 @@ HOOKS = "/usr/lib/x86_64-linux-gnu/kea/hooks"
 HA_PORT, CA_PORT, MGMT_PORT = 18001, 18000, 18080
 
 
-def wait_for(pred, what, timeout=30.0):
-    """Polls `pred` until true; fails with `what` after `timeout` seconds."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting for " + what)
-
-
 def dhcp_msg(mtype, mac, xid, client_id=None, rai=None, requested=None, server_id=None, ciaddr="0.0.0.0",
              giaddr=RELAY):
-    chaddr = lq.parse_hex(mac)
-    hdr = struct.pack("!BBBBIHHIIII16s64s128sI", 1, 1, 6, 1, xid, 0, 0, lq.ip2int(ciaddr), 0, 0,
-                      lq.ip2int(giaddr) if giaddr else 0, chaddr, b"", b"", lq.MAGIC)
-    o = bytes([53, 1, mtype])
-    if client_id:
-        o += bytes([61, len(client_id)]) + client_id
-    if requested:
-        o += bytes([50, 4]) + socket.inet_aton(requested)
-    if server_id:
-        o += bytes([54, 4]) + socket.inet_aton(server_id)
-    if rai:
-        o += bytes([82, len(rai)]) + rai  # a relay adds 82 last
-    o += b"\xff"
-    m = hdr + o
-    return m + b"\0" * max(0, 300 - len(m))
-
-
-class RelayToKea:
-    """The relay side towards Kea: relay:67 -> 127.0.0.1:67, answers come to relay:67."""
-
-    def __init__(self, sock):
-        self.sock = sock
-
-    def exchange(self, msg, want_type, xid, timeout=5.0):
-        self.sock.sendto(msg, ("127.0.0.1", 67))
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            self.sock.settimeout(max(0.05, deadline - time.time()))
-            try:
-                data, _ = self.sock.recvfrom(4096)
-            except socket.timeout:
-                break
-            r = lq.decode(data)
-            if r["xid"] == xid and r["type"] == want_type:
-                return r
-        raise AssertionError("Kea did not answer type %d for xid %#x" % (want_type, xid))
-
-    def dora(self, mac, rai, client_id=None):
-        xid = int.from_bytes(os.urandom(4), "big")
-        offer = self.exchange(dhcp_msg(1, mac, xid, client_id, rai), 2, xid)
-        ip = offer["yiaddr"]
-        sid = socket.inet_ntoa(offer["options"][54])
-        self.exchange(dhcp_msg(3, mac, xid, client_id, rai, requested=ip, server_id=sid), 5, xid)
-        return ip, sid
-
-    def send_only(self, msg):
-        self.sock.sendto(msg, ("127.0.0.1", 67))
+    """A client message relayed by this test's relay (see dhcp_relay.dhcp_msg)."""
+    return _dhcp_msg(mtype, mac, xid, giaddr, client_id=client_id, rai=rai, requested=requested,
+                     server_id=server_id, ciaddr=ciaddr)
 
 
 def kea_conf(tmp, ha_url):
@@ -197,7 +143,7 @@ def main():
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((RELAY, 67))
-        kea = RelayToKea(sock)
+        kea = DhcpRelay(RELAY, "127.0.0.1", sock)
 
         def rai(n):  # circuit-id and remote-id, as a cable relay would add
             cid, rid = ("cable1/0/%d" % n).encode(), bytes([0, 0x11, 0x22, 0x33, 0x44, n])
@@ -250,7 +196,7 @@ def main():
         ip_c, sid = clients["C"]
         wait_for(lambda: ask(ciaddr=ip_c)["type"] == 13, "lease C active")
         xid = int.from_bytes(os.urandom(4), "big")
-        kea.send_only(dhcp_msg(7, "02:00:00:00:0a:03", xid, ciaddr=ip_c, server_id=sid, giaddr=RELAY))
+        kea.send_only(dhcp_msg(7, "02:00:00:00:0a:03", xid, ciaddr=ip_c, server_id=sid))
         wait_for(lambda: ask(ciaddr=ip_c)["type"] == 11, "released C to be UNASSIGNED")
         clients["D"] = kea.dora("02:00:00:00:0a:04", rai(4))
         ip_d, sid = clients["D"]

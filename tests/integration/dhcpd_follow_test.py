@@ -31,6 +31,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lqd_harness as h  # noqa: E402
+from dhcp_relay import Relay as DhcpRelay, dhcp_msg as _dhcp_msg, wait_for  # noqa: E402
 
 lq = h.lq_client
 DHCPD = "/usr/sbin/dhcpd"
@@ -52,16 +53,6 @@ subnet 198.51.100.0 netmask 255.255.255.0 {
 """
 
 
-def wait_for(pred, what, timeout=30.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting for " + what)
-
-
 def rai(n):
     """Circuit-id printable (dhcpd writes a quoted string), remote-id binary
     (dhcpd writes unpadded colon hex): both of dhcpd's value forms."""
@@ -71,57 +62,9 @@ def rai(n):
 
 def dhcp_msg(mtype, mac, xid, client_id=None, vendor=None, rai_bytes=None, requested=None, server_id=None,
              ciaddr="0.0.0.0"):
-    hdr = struct.pack("!BBBBIHHIIII16s64s128sI", 1, 1, 6, 1, xid, 0, 0, lq.ip2int(ciaddr), 0, 0,
-                      lq.ip2int(GIADDR), lq.parse_hex(mac), b"", b"", lq.MAGIC)
-    o = bytes([53, 1, mtype])
-    if client_id:
-        o += bytes([61, len(client_id)]) + client_id
-    if vendor:
-        o += bytes([60, len(vendor)]) + vendor
-    if requested:
-        o += bytes([50, 4]) + socket.inet_aton(requested)
-    if server_id:
-        o += bytes([54, 4]) + socket.inet_aton(server_id)
-    if rai_bytes:
-        o += bytes([82, len(rai_bytes)]) + rai_bytes  # a relay adds 82 last
-    o += b"\xff"
-    m = hdr + o
-    return m + b"\0" * max(0, 300 - len(m))
-
-
-class RelayToDhcpd:
-    """giaddr:67 -> dhcpd:67; dhcpd answers the relay at giaddr:67."""
-
-    def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((GIADDR, 67))
-
-    def exchange(self, msg, want_type, xid, timeout=5.0):
-        for _ in range(3):
-            self.sock.sendto(msg, (DHCPD_IP, 67))
-            deadline = time.time() + timeout / 3
-            while time.time() < deadline:
-                self.sock.settimeout(max(0.05, deadline - time.time()))
-                try:
-                    data, _ = self.sock.recvfrom(4096)
-                except socket.timeout:
-                    break
-                r = lq.decode(data)
-                if r["xid"] == xid and r["type"] == want_type:
-                    return r
-        raise AssertionError("dhcpd did not answer type %d for xid %#x" % (want_type, xid))
-
-    def dora(self, mac, rai_bytes, client_id=None, vendor=None):
-        xid = int.from_bytes(os.urandom(4), "big")
-        offer = self.exchange(dhcp_msg(1, mac, xid, client_id, vendor, rai_bytes), 2, xid)
-        ip = offer["yiaddr"]
-        sid = socket.inet_ntoa(offer["options"][54])
-        self.exchange(dhcp_msg(3, mac, xid, client_id, vendor, rai_bytes, requested=ip, server_id=sid), 5, xid)
-        return ip, sid
-
-    def send_only(self, msg):
-        self.sock.sendto(msg, (DHCPD_IP, 67))
+    """A client message relayed by this test's relay (see dhcp_relay.dhcp_msg)."""
+    return _dhcp_msg(mtype, mac, xid, GIADDR, client_id=client_id, vendor=vendor, rai=rai_bytes,
+                     requested=requested, server_id=server_id, ciaddr=ciaddr)
 
 
 def http_get(path):
@@ -199,7 +142,7 @@ def main():
               "--tx-checksum-off", "dh-r")
         start_dhcpd()
         ns.enter()
-        dh = RelayToDhcpd()
+        dh = DhcpRelay(GIADDR, DHCPD_IP)
 
         clients = {}
         # A, B: leased before lqd starts -> its initial read of the file.

@@ -126,7 +126,7 @@ def main():
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((RELAY, 67))
-        kea = ck.RelayToKea(sock)
+        kea = ck.DhcpRelay(ck.RELAY, "127.0.0.1", sock)
 
         def rai(n):
             cid, rid = ("cable2/0/%d" % n).encode(), bytes([0, 0x11, 0x22, 0x33, 0x55, n])
