@@ -3,6 +3,7 @@
 #include "control/persistence.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -83,16 +84,23 @@ TEST_F(PersistenceTest, JournalSurvivesReopen) {
 }
 
 // "journal-fsync": "interval" acknowledges after Flush(): the records are
-// in the kernel's page cache, so a crash of lqd (the process going away
-// without running any more code, as here) loses none of them.
+// in the kernel's page cache, so a crash of lqd loses none of them. A child
+// process appends, flushes and dies with _exit (no destructor, no Sync),
+// as lqd does under kill -9.
 TEST_F(PersistenceTest, FlushedRecordsSurviveTheProcess) {
-  {
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
     Recovered r;
-    auto p = Open(&r);
-    for (uint32_t i = 0; i < 100; ++i) ASSERT_TRUE(p->Append(Up(i, 5000)).ok());
-    ASSERT_TRUE(p->Flush().ok());
-    p.release();  // never destroyed: no Sync() at exit, like kill -9
+    auto p = Persistence::Open(dir_.string(), &r);
+    bool ok = p.ok();
+    for (uint32_t i = 0; ok && i < 100; ++i) ok = (*p)->Append(Up(i, 5000)).ok();
+    ok = ok && (*p)->Flush().ok();
+    _exit(ok ? 0 : 1);
   }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   Recovered r;
   auto p = Open(&r);
   EXPECT_EQ(r.journal.size(), 100u);
