@@ -16,11 +16,9 @@ UNASSIGNED; after kill -9 lqd restarts from its journal and the pull
 recovers what was pushed while it was down; every lease lqd holds matches
 the primary's, lease by lease. Everything started is stopped in finally.
 """
-import base64
 import json
 import os
 import shutil
-import signal
 import socket
 import struct
 import subprocess
@@ -82,20 +80,7 @@ def ca_conf(tmp):
                      "severity": "INFO"}]}}
 
 
-def http(method, port, path, body=None, user=None, password=None):
-    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), method=method,
-                                 data=json.dumps(body).encode() if body is not None else None)
-    if body is not None:
-        req.add_header("Content-Type", "application/json")
-    if user:
-        req.add_header("Authorization", "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode())
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
-    except OSError:
-        return None, ""
+http = h.http
 
 
 def kea_leases():
@@ -264,14 +249,7 @@ def main():
         raise
     finally:
         for p in procs:  # each in its own group: `timeout` and Kea go together
-            try:
-                os.killpg(p.pid, signal.SIGTERM)
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
-                p.wait()
-            except ProcessLookupError:
-                pass
+            h.stop_group(p)
         for x in [lqd] + extra:
             if x is not None:
                 x.cleanup()

@@ -20,7 +20,6 @@ new file. Everything started is stopped in finally.
 import json
 import os
 import shutil
-import signal
 import socket
 import struct
 import subprocess
@@ -68,13 +67,7 @@ def dhcp_msg(mtype, mac, xid, client_id=None, vendor=None, rai_bytes=None, reque
 
 
 def http_get(path):
-    try:
-        with urllib.request.urlopen("http://127.0.0.1:%d%s" % (MGMT_PORT, path), timeout=5) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
-    except OSError:
-        return None, ""
+    return h.http("GET", MGMT_PORT, path, timeout=5)
 
 
 def main():
@@ -110,14 +103,7 @@ def main():
         if p is None:
             return
         dhcpd["proc"] = None
-        try:
-            os.killpg(p.pid, signal.SIGTERM)
-            p.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.wait()
-        except ProcessLookupError:
-            p.wait()
+        h.stop_group(p)
 
     try:
         os.chmod(tmp, 0o755)

@@ -43,6 +43,40 @@ def run(*cmd, check=True):
                           text=True)
 
 
+def stop_group(proc, timeout=10):
+    """Stops a process started with start_new_session=True and everything in
+    its group (`timeout`, `ip netns exec`, the server): SIGTERM, then SIGKILL."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    except ProcessLookupError:
+        proc.wait()
+
+
+def http(method, port, path, body=None, user=None, password=None, timeout=10):
+    """One HTTP request to 127.0.0.1:port; returns (status, body text), or
+    (None, "") if nothing answers. `body` (if not None) is sent as JSON."""
+    import base64
+    import urllib.error
+    import urllib.request
+    data = json.dumps(body).encode() if body is not None else (b"" if method == "POST" else None)
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), method=method, data=data)
+    if body is not None:
+        req.add_header("Content-Type", "application/json")
+    if user:
+        req.add_header("Authorization", "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode())
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+    except OSError:
+        return None, ""
+
+
 def fresh_leases(dst_dir, now=None):
     """Copies the sample Kea lease file with its far-future expiry times made
     'live': each active lease was renewed a third of its lifetime ago.

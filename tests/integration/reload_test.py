@@ -33,13 +33,7 @@ LEASE_IP = "198.51.100.10"
 
 
 def http(method, path):
-    req = urllib.request.Request("http://127.0.0.1:%d%s" % (MGMT, path), method=method,
-                                 data=b"" if method == "POST" else None)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
+    return h.http(method, MGMT, path)
 
 
 def answered(relay_ip):

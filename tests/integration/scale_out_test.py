@@ -19,7 +19,6 @@ replies) and against Kea's lease4-get-all.
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -220,14 +219,7 @@ def main():
         raise
     finally:
         for p in procs:
-            try:
-                os.killpg(p.pid, signal.SIGTERM)
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
-                p.wait()
-            except ProcessLookupError:
-                pass
+            h.stop_group(p)
         for lqd in lqds:
             lqd.cleanup()
         ns.delete()
