@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "absl/strings/str_cat.h"
 
 namespace lqd::control {
@@ -25,6 +27,8 @@ const DhcpdLeaseRecord* Find(const DhcpdLeasesResult& r, uint32_t ip, int nth = 
 }
 
 TEST(DhcpdLeases, CapturedFileParsesIntoTheExpectedLeases) {
+  if (!std::ifstream(LQD_SHARED_REFERENCE "/kea/captured/dhcpd.leases"))
+    GTEST_SKIP() << "shared reference captures not present beside the checkout";
   auto r = LoadDhcpdLeases(LQD_SHARED_REFERENCE "/kea/captured/dhcpd.leases");
   ASSERT_TRUE(r.ok()) << r.status();
   for (const auto& e : r->errors) ADD_FAILURE() << "line " << e.line << ": " << e.reason;

@@ -288,6 +288,8 @@ TEST_F(FollowerTest, KeaLfcSequence) {
 }
 
 TEST_F(FollowerTest, KeaBootstrapFromCapturedLfcResult) {
+  if (!fs::exists(LQD_SHARED_REFERENCE "/kea/captured/lfc/kea-leases4.csv.2"))
+    GTEST_SKIP() << "shared reference captures not present beside the checkout";
   const std::string x = Path("kea-leases4.csv");
   fs::copy_file(LQD_SHARED_REFERENCE "/kea/captured/lfc/kea-leases4.csv", x);
   fs::copy_file(LQD_SHARED_REFERENCE "/kea/captured/lfc/kea-leases4.csv.2", x + ".2");
