@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: client/storm_worker.cc
+//
+// The open / closed / rfc loops of lq-storm over any StormIo.
+#include <algorithm>
+#include <array>
+
+#include "client/answer.h"
+#include "client/query_builder.h"
+#include "client/storm.h"
+
+namespace lqd::client {
+namespace {
+
+constexpr uint32_t kUnknownBase = 0xc6120000;  // 198.18.0.0/15, RFC 2544 benchmarking
+
+// rfc mode: the requester library sends through this, so its datagrams
+// count against --max-queries like every other one.
+class BudgetTransport final : public Transport {
+ public:
+  BudgetTransport(StormIo& io, size_t ci, StormShared& sh) : io_(io), ci_(ci), sh_(sh) {}
+  absl::Status Send(uint32_t, std::span<const uint8_t> m) override {
+    if (!sh_.TakeBudget()) return absl::ResourceExhaustedError("--max-queries reached");
+    sh_.sent.fetch_add(1, std::memory_order_relaxed);
+    io_.Send(ci_, m);
+    return absl::OkStatus();
+  }
+
+ private:
+  StormIo& io_;
+  size_t ci_;
+  StormShared& sh_;
+};
+
+void MarkRecovered(StormConcentrator& c, size_t sub, absl::Time now) {
+  if (c.recovered[sub]) return;
+  c.recovered[sub] = true;
+  if (++c.recovered_count == c.subs.size()) c.recovered_at = now;
+}
+
+}  // namespace
+
+const char* StormModeName(StormMode m) {
+  switch (m) {
+    case StormMode::kOpen: return "open";
+    case StormMode::kClosed: return "closed";
+    case StormMode::kRfc: return "rfc";
+  }
+  return "?";
+}
+
+std::vector<StormConcentrator> DealConcentrators(const std::vector<Subscriber>& subs, size_t k,
+                                                 size_t per_concentrator, uint32_t giaddr_base) {
+  std::vector<StormConcentrator> conc(k);
+  for (size_t i = 0; i < subs.size(); ++i) {
+    StormConcentrator& c = conc[i % k];
+    if (per_concentrator == 0 || c.subs.size() < per_concentrator) c.subs.push_back(&subs[i]);
+  }
+  for (size_t i = 0; i < k; ++i) {
+    conc[i].recovered.assign(conc[i].subs.size(), false);
+    conc[i].giaddr = giaddr_base + static_cast<uint32_t>(i);
+  }
+  return conc;
+}
+
+void StormResult::Merge(const StormResult& r) {
+  latency.Merge(r.latency);
+  for (int i = 0; i < 3; ++i) by_state[i] += r.by_state[i];
+  other += r.other;
+  stray += r.stray;
+  unexpected += r.unexpected;
+  no_answer += r.no_answer;
+  concentrators += r.concentrators;
+  recovered += r.recovered;
+  last_recovery = std::max(last_recovery, r.last_recovery);
+}
+
+StormWorker::StormWorker(StormShared& sh, std::vector<StormConcentrator*> conc, StormIo& io,
+                         uint64_t seed, absl::Time start)
+    : sh_(sh), opt_(*sh.opt), conc_(std::move(conc)), io_(io), rng_(seed), start_(start) {}
+
+void StormWorker::Run() {
+  if (opt_.mode == StormMode::kRfc) {
+    RunRfc();
+  } else {
+    RunLoop();
+  }
+  result_.stray += io_.stray();
+  for (StormConcentrator* c : conc_) {
+    ++result_.concentrators;
+    if (!c->subs.empty() && c->recovered_count == c->subs.size()) {
+      ++result_.recovered;
+      result_.last_recovery = std::max(result_.last_recovery, c->recovered_at);
+    }
+  }
+}
+
+bool StormWorker::SendOne(absl::Time now) {
+  if (!sh_.TakeBudget()) return false;
+  // Round-robin over concentrators, each cycling over its subscribers.
+  StormConcentrator& c = *conc_[rr_];
+  const uint32_t ci = static_cast<uint32_t>(rr_);
+  rr_ = (rr_ + 1) % conc_.size();
+  InFlight f;
+  f.conc = ci;
+  if (opt_.unknown_fraction > 0 && rng_.Uniform(0, 1) < opt_.unknown_fraction) {
+    f.sub = UINT32_MAX;
+    f.key = QueryKey::ByIp(kUnknownBase + (unknown_next_++ % 131072));
+  } else {
+    f.sub = static_cast<uint32_t>(c.cursor);
+    c.cursor = (c.cursor + 1) % c.subs.size();
+    f.key = opt_.mix.KeyFor(*c.subs[f.sub], rng_);
+  }
+  f.first_sent = f.last_sent = now;
+  uint32_t xid;
+  do {
+    xid = rng_.NextU32();
+  } while (xid == 0 || inflight_.contains(xid));
+  Transmit(ci, f.key, xid);
+  inflight_.emplace(xid, std::move(f));
+  deadlines_.push_back({now + absl::Seconds(opt_.timeout_s), xid});
+  return true;
+}
+
+void StormWorker::Transmit(size_t ci, const QueryKey& key, uint32_t xid) {
+  QueryOptions qo;
+  qo.giaddr = conc_[ci]->giaddr;
+  std::array<uint8_t, 600> out;
+  auto n = BuildQuery(key, qo, xid, 0, out);
+  if (n.ok()) io_.Send(ci, {out.data(), *n});
+  sh_.sent.fetch_add(1, std::memory_order_relaxed);
+}
+
+void StormWorker::OnAnswer(size_t ci, std::span<const uint8_t> bytes, absl::Time now) {
+  auto a = DecodeAnswer(bytes);
+  if (!a.ok()) {
+    ++result_.other;
+    return;
+  }
+  auto it = inflight_.find(a->xid);
+  if (it == inflight_.end() || it->second.conc != ci) {
+    ++result_.stray;  // late answer to a query already counted lost, or a duplicate
+    return;
+  }
+  const InFlight& f = it->second;
+  ++result_.by_state[static_cast<int>(a->state)];
+  result_.latency.Record(static_cast<uint64_t>(absl::ToInt64Microseconds(now - f.first_sent)));
+  sh_.answered.fetch_add(1, std::memory_order_relaxed);
+  StormConcentrator& c = *conc_[ci];
+  if (f.sub == UINT32_MAX) {
+    if (a->state != LeaseState::kUnknown) ++result_.unexpected;
+  } else {
+    const bool expect_active = c.subs[f.sub]->active;
+    if ((a->state == LeaseState::kActive) != expect_active) ++result_.unexpected;
+    MarkRecovered(c, f.sub, now);
+  }
+  inflight_.erase(it);
+}
+
+void StormWorker::ExpireDue(absl::Time now, bool final) {
+  while (!deadlines_.empty() && (final || deadlines_.front().first <= now)) {
+    const uint32_t xid = deadlines_.front().second;
+    deadlines_.pop_front();
+    auto it = inflight_.find(xid);
+    if (it == inflight_.end()) continue;
+    InFlight& f = it->second;
+    if (!final && f.attempts <= opt_.retries && now < End() && sh_.TakeBudget()) {
+      ++f.attempts;
+      f.last_sent = now;
+      Transmit(f.conc, f.key, xid);
+      sh_.retries.fetch_add(1, std::memory_order_relaxed);
+      deadlines_.push_back({now + absl::Seconds(opt_.timeout_s), xid});
+      continue;
+    }
+    sh_.lost.fetch_add(1, std::memory_order_relaxed);
+    inflight_.erase(it);
+  }
+}
+
+void StormWorker::RunLoop() {
+  const size_t n_threads = opt_.threads;
+  const double rate = opt_.rate / static_cast<double>(n_threads);
+  const size_t window = std::max<size_t>(1, opt_.window / n_threads);
+  const absl::Duration interval =
+      opt_.mode == StormMode::kOpen ? absl::Seconds(1.0 / rate) : absl::ZeroDuration();
+  absl::Time next_send = start_;
+  bool budget_left = true;
+  for (;;) {
+    absl::Time now = absl::Now();
+    const bool sending = budget_left && now < End() && !sh_.stop.load();
+    if (sending) {
+      if (opt_.mode == StormMode::kOpen) {
+        // Catch up at most 256 sends when the loop fell behind.
+        for (int k = 0; k < 256 && next_send <= now; ++k) {
+          if (!(budget_left = SendOne(now))) break;
+          next_send += interval;
+        }
+        if (next_send < now - absl::Milliseconds(100)) next_send = now;
+      } else {
+        while (inflight_.size() < window) {
+          if (!(budget_left = SendOne(now))) break;
+        }
+      }
+    } else if (inflight_.empty() || now >= End() + absl::Seconds(opt_.timeout_s)) {
+      break;
+    }
+    const absl::Duration wait = opt_.mode == StormMode::kOpen && sending
+                                    ? next_send - absl::Now()
+                                    : absl::Milliseconds(20);
+    io_.Receive(wait, [&](size_t ci, std::span<const uint8_t> b) { OnAnswer(ci, b, absl::Now()); });
+    ExpireDue(absl::Now(), false);
+  }
+  ExpireDue(absl::Now(), true);  // still unanswered at the end: lost
+}
+
+void StormWorker::RunRfc() {
+  RequesterConfig base;
+  base.servers = {opt_.server};
+  base.pacer.max_outstanding = opt_.rfc_outstanding;
+  for (size_t ci = 0; ci < conc_.size(); ++ci) {
+    StormConcentrator& c = *conc_[ci];
+    RequesterConfig rc = base;
+    rc.giaddr = c.giaddr;
+    c.transport = std::make_unique<BudgetTransport>(io_, ci, sh_);
+    c.requester = *Requester::Create(rc, clock_, *c.transport, rng_);
+    for (size_t si = 0; si < c.subs.size(); ++si) {
+      const Subscriber& s = *c.subs[si];
+      (void)c.requester->Query(opt_.mix.KeyFor(s, rng_), [this, &c, si, &s](const QueryResult& r) {
+        if (r.outcome == Outcome::kNoAnswer) {
+          ++result_.no_answer;
+          return;
+        }
+        ++result_.by_state[static_cast<int>(r.answer->state)];
+        if ((r.outcome == Outcome::kActive) != s.active) ++result_.unexpected;
+        result_.latency.Record(static_cast<uint64_t>(absl::ToInt64Microseconds(r.latency)));
+        MarkRecovered(c, si, absl::Now());
+      });
+    }
+  }
+  auto all_recovered = [&] {
+    for (StormConcentrator* c : conc_) {
+      if (c->recovered_count < c->subs.size()) return false;
+    }
+    return true;
+  };
+  absl::Time budget_gone = absl::InfiniteFuture();
+  while (!all_recovered() && absl::Now() < End() && !sh_.stop.load()) {
+    absl::Time wake = End();
+    for (StormConcentrator* c : conc_) wake = std::min(wake, c->requester->NextWakeup());
+    io_.Receive(wake - absl::Now(), [&](size_t ci, std::span<const uint8_t> b) {
+      conc_[ci]->requester->OnDatagram(opt_.server, b);
+      sh_.answered.fetch_add(1, std::memory_order_relaxed);
+    });
+    const absl::Time now = absl::Now();
+    for (StormConcentrator* c : conc_) {
+      if (c->requester->NextWakeup() <= now) c->requester->Poll();
+    }
+    if (sh_.budget.load() >= opt_.max_queries && budget_gone == absl::InfiniteFuture()) {
+      budget_gone = now;
+    }
+    if (now > budget_gone + absl::Seconds(opt_.timeout_s)) break;
+  }
+  uint64_t retrans = 0;
+  for (StormConcentrator* c : conc_) retrans += c->requester->stats().retransmissions;
+  sh_.retries.fetch_add(retrans);
+}
+
+}  // namespace lqd::client

@@ -1,0 +1,263 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""lq-query and lq-storm against lqd, over the kernel and over DPDK (memif).
+
+One lqd (worker lcore 1) with two ports and a known lease set (the sample
+Kea CSV made live, plus a generated population 10.20.0.0/24, 75 % active,
+written by `lq-storm --write-leases`):
+
+    port 0  net_af_packet on a veth into namespace lqcl-<pid>:  192.0.2.1
+            the relay side has 192.0.2.2 (lq-query) and 192.0.2.10-11
+            (lq-storm's kernel-path concentrators)
+    port 1  net_memif, role=server, socket in a temp dir:        192.0.3.1
+            lq-storm --dpdk (its own EAL, role=client) emulates
+            concentrators 192.0.3.10-11
+
+Asserted: lq-query's exit codes and decoded fields for every regime and
+answer; lq-storm's --json counts (closed loop: every subscriber asked
+exactly 8 times, so ACTIVE/UNASSIGNED are known exactly; open loop at a
+modest rate with a regime mix and UNKNOWN probes: zero loss, UNKNOWN share
+and lqd's by-regime counters within binomial bounds), and lqd's telemetry
+counters equal to lq-storm's for every run. Both EALs run with --no-huge
+(memif's shared memory is memfd). Exit 77 (skip) only without root,
+network namespaces or veth.
+
+Env: LQD_BIN, LQ_QUERY, LQ_STORM.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lqd_harness as h  # noqa: E402
+
+SERVER, RELAY = "192.0.2.1", "192.0.2.2"
+KERNEL_GIADDRS = ["192.0.2.10", "192.0.2.11"]
+MEMIF_SERVER, MEMIF_GIADDR = "192.0.3.1", "192.0.3.10"
+POPULATION, ACTIVE_FRACTION = "10.20.0.0/24", "0.75"
+ROUNDS = 8  # closed-loop runs ask every subscriber exactly this often
+
+
+def binary(env, name):
+    path = os.environ.get(env) or os.path.join(h.ROOT, "build-client", "client", name)
+    if not os.access(path, os.X_OK):
+        h.skip("%s not found (set %s)" % (path, env))
+    return path
+
+
+def expect(cond, what, detail=""):
+    if not cond:
+        raise AssertionError(what + ("\n" + str(detail) if detail else ""))
+
+
+class Test:
+    def __init__(self):
+        self.lq = binary("LQ_QUERY", "lq-query")
+        self.storm = binary("LQ_STORM", "lq-storm")
+        self.ns = h.Netns("lqcl", RELAY + "/24")
+        self.lqd = None
+        self.memif_dir = tempfile.mkdtemp(prefix="lqcl-memif-")
+        self.storm_prefixes = []
+
+    def cleanup(self):
+        if self.lqd:
+            code, out = self.lqd.stop()
+            print("--- lqd output (exit %s) ---\n%s" % (code, out[-3000:]), flush=True)
+            self.lqd.cleanup()
+        self.ns.delete()
+        shutil.rmtree(self.memif_dir, ignore_errors=True)
+        for p in self.storm_prefixes:
+            shutil.rmtree("/var/run/dpdk/" + p, ignore_errors=True)
+
+    # ---- setup
+    def start(self):
+        self.ns.create()
+        for a in KERNEL_GIADDRS:
+            h.run("ip", "-n", self.ns.name, "addr", "add", a + "/24", "dev", self.ns.relay)
+        self.lqd = h.Lqd("lqcl", ["-l", "0-1"], {}, netns=self.ns.name)
+        leases, self.rows = h.fresh_leases(self.lqd.tmp)
+        pop = os.path.join(self.lqd.tmp, "population.csv")
+        r = subprocess.run([self.storm, "--population", POPULATION, "--active-fraction",
+                            ACTIVE_FRACTION, "--write-leases", pop], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, timeout=30)
+        expect(r.returncode == 0, "lq-storm --write-leases", r.stderr)
+        with open(pop) as f:
+            pop_rows = f.read().splitlines()[1:]
+        self.pop_csv = pop
+        self.pop_active = len(pop_rows)
+        self.pop_size = int(r.stderr.split(" of ")[1].split()[0])  # "wrote A active leases of N to"
+        expect(0 < self.pop_active < self.pop_size, "population has both kinds", r.stderr)
+        with open(leases, "a") as f:
+            f.write("\n".join(pop_rows) + "\n")
+        self.memif_sock = os.path.join(self.memif_dir, "memif.sock")
+        self.lqd.config = {
+            "ports": [
+                {"device": "net_af_packet0,iface=" + self.ns.dp, "addresses": [SERVER]},
+                {"device": "net_memif0,role=server,id=0,socket-abstract=no,socket=" + self.memif_sock,
+                 "addresses": [MEMIF_SERVER]},
+            ],
+            "authoritative-ranges": ["198.51.100.0/24", "203.0.113.0/25", POPULATION],
+            "leases": leases,
+        }
+        self.lqd.start()
+
+    def stats(self):
+        return self.lqd.stats()
+
+    # ---- lq-query
+    def query(self, *args, server=SERVER, timeout="3"):
+        cmd = ["ip", "netns", "exec", self.ns.name, self.lq, "--server", server, "--giaddr", RELAY,
+               "--timeout", timeout, "--retries", "1", "--json"] + list(args)
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+        out = json.loads(r.stdout) if r.stdout.strip() else None
+        print("lq-query %s -> exit %d" % (" ".join(args), r.returncode), flush=True)
+        return r.returncode, (out or {}).get("answer"), r.stderr
+
+    def row(self, ip):
+        return [r for r in self.rows if r["address"] == ip][-1]
+
+    def check_queries(self):
+        before = self.stats()
+        rc, a, err = self.query("--ip", "198.51.100.10")
+        expect(rc == 0, "active by IP: exit %d, expected 0" % rc, err)
+        expect(a["message_type"] == "DHCPLEASEACTIVE", "type", a)
+        expect(a["ciaddr"] == "198.51.100.10", "ciaddr", a)
+        expect(a["chaddr"] == "02:00:00:00:01:01" and a["htype"] == 1, "chaddr", a)
+        expect(a["giaddr"] == RELAY and a["server_id"] == SERVER, "giaddr/server-id", a)
+        # fresh_leases renewed the lease a third of its 86400 s ago.
+        expect(abs(a["lease_time"] - 86400 * 2 // 3) <= 120, "remaining lease time", a)
+        rai = h.rai_from_row(self.row("198.51.100.10"))
+        expect(a["relay_agent_info"]["hex"] == ":".join("%02x" % b for b in rai),
+               "option 82 bytes equal the lease's", (a["relay_agent_info"], rai.hex()))
+        expect(a["relay_agent_info"]["sub_options"][0]["text"] == "eth0/1/1:100", "circuit-id", a)
+
+        rc, a, err = self.query("--ip", "198.51.100.200")  # in range, never leased
+        expect(rc == 1, "unassigned by IP: exit %d, expected 1" % rc, (a, err))
+        expect(a["message_type"] == "DHCPLEASEUNASSIGNED" and a["ciaddr"] == "198.51.100.200",
+               "unassigned answer", a)
+        expect("lease_time" not in a and "relay_agent_info" not in a, "no lease data", a)
+
+        rc, a, err = self.query("--ip", "10.9.9.9")  # outside every range
+        expect(rc == 2, "unknown by IP: exit %d, expected 2" % rc, (a, err))
+        expect(a["message_type"] == "DHCPLEASEUNKNOWN", "unknown answer", a)
+
+        rc, a, err = self.query("--mac", "02:00:00:00:01:02")
+        expect(rc == 0, "active by MAC: exit %d" % rc, err)
+        expect(a["ciaddr"] == "198.51.100.11" and a["chaddr"] == "02:00:00:00:01:02", "by MAC", a)
+
+        rc, a, err = self.query("--mac", "02:00:00:00:02:01")  # three leases, newest wins
+        expect(rc == 0 and a["ciaddr"] == "198.51.100.52", "by MAC, several leases", a)
+        expect(sorted(a["associated_ips"]) == ["198.51.100.50", "198.51.100.51"], "option 92", a)
+
+        rc, a, err = self.query("--client-id", "01:02:00:00:00:01:02")
+        expect(rc == 0, "active by client-id: exit %d" % rc, err)
+        expect(a["ciaddr"] == "198.51.100.11" and a["chaddr"] == "02:00:00:00:01:02", "by cid", a)
+        expect(a["client_id"]["hex"] == "01:02:00:00:00:01:02", "client-id echoed", a)
+
+        rc, a, err = self.query("--mac", "02:00:00:00:99:99")
+        expect(rc == 2, "unknown MAC: exit %d, expected 2" % rc, (a, err))
+
+        rc, a, err = self.query("--ip", "198.51.100.10", server="192.0.2.99", timeout="1")
+        expect(rc == 3, "nobody at the server address: exit %d, expected 3" % rc, err)
+
+        after = self.stats()
+        d = {k: after[k] - before[k] for k in ("replies", "reply_active", "reply_unassigned",
+                                               "reply_unknown")}
+        expect(d == {"replies": 7, "reply_active": 4, "reply_unassigned": 1, "reply_unknown": 2},
+               "lqd counted the seven answers by type", d)
+
+    # ---- lq-storm
+    def storm_run(self, args, dpdk=False):
+        if dpdk:
+            prefix = "lqs-%d-%d" % (os.getpid(), len(self.storm_prefixes))
+            self.storm_prefixes.append(prefix)
+            eal = ("-l 0-1 --no-huge -m 512 --no-pci --file-prefix %s --vdev "
+                   "net_memif0,role=client,id=0,socket-abstract=no,socket=%s" % (prefix, self.memif_sock))
+            cmd = [self.storm, "--server", MEMIF_SERVER, "--giaddr-base", MEMIF_GIADDR,
+                   "--dpdk=" + eal]
+        else:
+            cmd = ["ip", "netns", "exec", self.ns.name, self.storm, "--server", SERVER,
+                   "--giaddr-base", KERNEL_GIADDRS[0]]
+        cmd += ["--concentrators", "2", "--duration", "60", "--timeout", "2", "--json"] + args
+        before = self.stats()
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           timeout=120)
+        if dpdk:
+            shutil.rmtree("/var/run/dpdk/" + prefix, ignore_errors=True)
+        print("lq-storm %s%s -> exit %d\n%s" % ("--dpdk " if dpdk else "", " ".join(args),
+                                               r.returncode, r.stdout), flush=True)
+        expect(r.returncode == 0, "lq-storm exit %d" % r.returncode, r.stderr[-3000:])
+        rep = json.loads(r.stdout)
+        after = self.stats()
+        delta = {k: after[k] - before[k] for k in after if isinstance(after[k], int)}
+        expect(rep["io"] == ("dpdk" if dpdk else "kernel"), "path reported", rep)
+        # lqd's own counters agree with lq-storm's.
+        expect(delta["replies"] == rep["answered"], "lqd replies %d vs answered %d" %
+               (delta["replies"], rep["answered"]), (rep, delta))
+        for t in ("active", "unassigned", "unknown"):
+            expect(delta["reply_" + t] == rep["answers"][t.upper()],
+                   "lqd reply_%s %d vs lq-storm %d" % (t, delta["reply_" + t], rep["answers"][t.upper()]),
+                   (rep, delta))
+        expect(rep["lost"] == 0 and rep["unexpected"] == 0 and rep["stray"] == 0,
+               "no loss, no unexpected answer, no stray", rep)
+        expect(rep["answered"] == rep["sent"], "answered == sent", rep)
+        expect(rep["latency_us"]["count"] == rep["answered"] and rep["latency_us"]["max"] > 0,
+               "latency of every answer", rep)
+        return rep, delta
+
+    def check_storm_exact(self, dpdk):
+        n = self.pop_size * ROUNDS
+        rep, _ = self.storm_run(["--population", POPULATION, "--active-fraction", ACTIVE_FRACTION,
+                                 "--mode", "closed", "--window", "32", "--max-queries", str(n)], dpdk)
+        expect(rep["sent"] == n, "sent %d, expected %d" % (rep["sent"], n), rep)
+        expect(rep["answers"] == {"ACTIVE": self.pop_active * ROUNDS,
+                                  "UNASSIGNED": (self.pop_size - self.pop_active) * ROUNDS,
+                                  "UNKNOWN": 0, "other": 0},
+               "every subscriber asked %d times" % ROUNDS, rep)
+        expect(rep["recovered_concentrators"] == 2, "both concentrators recovered", rep)
+
+    def check_storm_mix(self, dpdk):
+        n = 3000
+        rep, delta = self.storm_run(["--leases", self.pop_csv, "--mix", "ip=40,mac=30,cid=30",
+                                     "--unknown-fraction", "0.2", "--mode", "open", "--rate", "2000",
+                                     "--max-queries", str(n)], dpdk)
+        expect(rep["sent"] == n, "sent %d, expected %d" % (rep["sent"], n), rep)
+        a = rep["answers"]
+        # Every population address is active; probes outside it are UNKNOWN.
+        expect(a["ACTIVE"] + a["UNKNOWN"] == n and a["UNASSIGNED"] == 0, "answer types", rep)
+
+        def within(count, p, what):
+            mean, sd = n * p, (n * p * (1 - p)) ** 0.5
+            expect(abs(count - mean) <= 6 * sd, "%s: %d, expected %.0f +- %.0f" % (what, count, mean,
+                                                                                  6 * sd), (rep, delta))
+        within(a["UNKNOWN"], 0.2, "UNKNOWN probes")
+        # lqd's by-regime counters against the mix (probes are by IP).
+        within(delta["regime_by_ip"], 0.2 + 0.8 * 0.4, "queries by IP")
+        within(delta["regime_by_mac"], 0.8 * 0.3, "queries by MAC")
+        within(delta["regime_by_client_id"], 0.8 * 0.3, "queries by client-id")
+
+
+def main():
+    if os.geteuid() != 0:
+        h.skip("needs root (network namespaces, AF_PACKET, DPDK runtime directory)")
+    h.lqd_binary()
+    t = Test()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))
+    try:
+        t.start()
+        t.check_queries()
+        t.check_storm_exact(dpdk=False)
+        t.check_storm_mix(dpdk=False)
+        t.check_storm_exact(dpdk=True)
+        t.check_storm_mix(dpdk=True)
+    finally:
+        t.cleanup()
+    print("PASS", flush=True)
+
+
+if __name__ == "__main__":
+    main()
