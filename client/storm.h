@@ -128,6 +128,7 @@ class StormWorker {
   absl::Time start_;
   size_t rr_ = 0;
   uint32_t unknown_next_ = 0;
+  QueryOptions query_options_;
   absl::flat_hash_map<uint32_t, InFlight> inflight_;
   std::deque<std::pair<absl::Time, uint32_t>> deadlines_;
   StormResult result_;

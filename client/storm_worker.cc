@@ -123,10 +123,9 @@ bool StormWorker::SendOne(absl::Time now) {
 }
 
 void StormWorker::Transmit(size_t ci, const QueryKey& key, uint32_t xid) {
-  QueryOptions qo;
-  qo.giaddr = conc_[ci]->giaddr;
+  query_options_.giaddr = conc_[ci]->giaddr;  // one QueryOptions: no PRL copy per query
   std::array<uint8_t, 600> out;
-  auto n = BuildQuery(key, qo, xid, 0, out);
+  auto n = BuildQuery(key, query_options_, xid, 0, out);
   if (n.ok()) io_.Send(ci, {out.data(), *n});
   sh_.sent.fetch_add(1, std::memory_order_relaxed);
 }

@@ -17,7 +17,8 @@ Asserted: lq-query's exit codes and decoded fields for every regime and
 answer; lq-storm's --json counts (closed loop: every subscriber asked
 exactly 8 times, so ACTIVE/UNASSIGNED are known exactly; open loop at a
 modest rate with a regime mix and UNKNOWN probes: zero loss, UNKNOWN share
-and lqd's by-regime counters within binomial bounds), and lqd's telemetry
+and lqd's by-regime counters within binomial bounds; rfc mode over DPDK:
+one query per subscriber), and lqd's telemetry
 counters equal to lq-storm's for every run. Both EALs run with --no-huge
 (memif's shared memory is memfd). Exit 77 (skip) only without root,
 network namespaces or veth.
@@ -175,7 +176,9 @@ class Test:
         if dpdk:
             prefix = "lqs-%d-%d" % (os.getpid(), len(self.storm_prefixes))
             self.storm_prefixes.append(prefix)
-            eal = ("-l 0-1 --no-huge -m 512 --no-pci --file-prefix %s --vdev "
+            # Generator lcore on CPU 0, away from lqd's worker (lcore 1 = CPU 1):
+            # two busy pollers on one CPU would take turns by time slice.
+            eal = ("--lcores 0@1,1@0 --no-huge -m 512 --no-pci --file-prefix %s --vdev "
                    "net_memif0,role=client,id=0,socket-abstract=no,socket=%s" % (prefix, self.memif_sock))
             cmd = [self.storm, "--server", MEMIF_SERVER, "--giaddr-base", MEMIF_GIADDR,
                    "--dpdk=" + eal]
@@ -240,6 +243,15 @@ class Test:
         within(delta["regime_by_mac"], 0.8 * 0.3, "queries by MAC")
         within(delta["regime_by_client_id"], 0.8 * 0.3, "queries by client-id")
 
+    def check_storm_rfc(self, dpdk):
+        # RFC 4388 6.6 requesters: one query per subscriber, answers cached.
+        rep, _ = self.storm_run(["--leases", self.pop_csv, "--mode", "rfc", "--max-queries", "1000"],
+                                dpdk)
+        expect(rep["answers"]["ACTIVE"] == self.pop_active and rep["sent"] == self.pop_active,
+               "one query per subscriber", rep)
+        expect(rep["recovered_concentrators"] == 2 and rep["recovery_time_s"] is not None,
+               "both concentrators recovered", rep)
+
 
 def main():
     if os.geteuid() != 0:
@@ -254,6 +266,7 @@ def main():
         t.check_storm_mix(dpdk=False)
         t.check_storm_exact(dpdk=True)
         t.check_storm_mix(dpdk=True)
+        t.check_storm_rfc(dpdk=True)
     finally:
         t.cleanup()
     print("PASS", flush=True)
