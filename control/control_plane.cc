@@ -47,13 +47,45 @@ void CheckKeys(const json& j, const std::string& path, std::initializer_list<con
   }
 }
 
-ListenConfig ParseListen(const json& j, const std::string& path, std::vector<std::string>* errors) {
+std::string Resolve(const std::string& base_dir, const std::string& p) {
+  return (base_dir.empty() || p.empty() || p[0] == '/') ? p : base_dir + "/" + p;
+}
+
+// trust-anchor / cert-file / key-file (/ cert-required for a server): any
+// of them present means TLS. Returns the files and whether TLS is asked for.
+bool GetTlsFiles(const json& j, const std::string& path, const std::string& base_dir, bool server,
+                 TlsFiles* f, std::vector<std::string>* errors) {
+  Get(j, "trust-anchor", path, &f->trust_anchor, errors);
+  Get(j, "cert-file", path, &f->cert_file, errors);
+  Get(j, "key-file", path, &f->key_file, errors);
+  f->trust_anchor = Resolve(base_dir, f->trust_anchor);
+  f->cert_file = Resolve(base_dir, f->cert_file);
+  f->key_file = Resolve(base_dir, f->key_file);
+  if (server) {
+    // Kea's ctrl-agent default: with a trust-anchor, clients must present a
+    // certificate unless cert-required is false.
+    f->cert_required = !f->trust_anchor.empty();
+    Get(j, "cert-required", path, &f->cert_required, errors);
+  }
+  return j.contains("trust-anchor") || j.contains("cert-file") || j.contains("key-file") ||
+         (server && j.contains("cert-required"));
+}
+
+ListenConfig ParseListen(const json& j, const std::string& path, std::vector<std::string>* errors,
+                         const std::string& base_dir) {
   ListenConfig l;
   if (!j.is_object()) {
     errors->push_back(path + ": must be an object");
     return l;
   }
-  CheckKeys(j, path, {"address", "port", "user", "password"}, errors);
+  CheckKeys(j, path, {"address", "port", "user", "password", "trust-anchor", "cert-file", "key-file", "cert-required"},
+            errors);
+  TlsFiles tf;
+  if (GetTlsFiles(j, path, base_dir, true, &tf, errors)) {
+    auto ctx = TlsContext::ForServer(tf);
+    if (ctx.ok()) l.tls = *std::move(ctx);
+    else errors->push_back(absl::StrCat(path, ": TLS: ", ctx.status().message()));
+  }
   l.enabled = true;
   Get(j, "address", path, &l.address, errors);
   Get(j, "port", path, &l.port, errors);
@@ -99,7 +131,8 @@ std::vector<FollowerConfig> ParseFollowers(const json& j, const std::string& pat
 
 }  // namespace
 
-ControlConfig ParseControlConfig(const json& j, const std::string& path, std::vector<std::string>* errors) {
+ControlConfig ParseControlConfig(const json& j, const std::string& path, std::vector<std::string>* errors,
+                                 const std::string& base_dir) {
   ControlConfig c;
   if (!j.is_object()) {
     errors->push_back(path + ": must be an object");
@@ -122,15 +155,19 @@ ControlConfig ParseControlConfig(const json& j, const std::string& path, std::ve
       errors->push_back(absl::StrCat(path, ".journal-fsync: '", mode, "' is not \"always\" or \"interval\""));
   }
   Get(j, "journal-fsync-interval-ms", path, &c.journal_fsync_interval_ms, errors);
-  if (j.contains("management")) c.management = ParseListen(j["management"], path + ".management", errors);
-  if (j.contains("kea-ha")) c.kea_ha = ParseListen(j["kea-ha"], path + ".kea-ha", errors);
+  if (j.contains("management"))
+    c.management = ParseListen(j["management"], path + ".management", errors, base_dir);
+  if (j.contains("kea-ha")) c.kea_ha = ParseListen(j["kea-ha"], path + ".kea-ha", errors, base_dir);
   if (j.contains("kea-pull")) {
     const json& p = j["kea-pull"];
     const std::string pp = path + ".kea-pull";
     if (!p.is_object()) {
       errors->push_back(pp + ": must be an object");
     } else {
-      CheckKeys(p, pp, {"url", "user", "password", "interval-seconds", "page-size", "timeout-ms"}, errors);
+      CheckKeys(p, pp,
+                {"url", "user", "password", "interval-seconds", "page-size", "timeout-ms", "trust-anchor",
+                 "cert-file", "key-file"},
+                errors);
       std::string url;
       Get(p, "url", pp, &url, errors);
       auto ep = ParseHttpUrl(url);
@@ -146,6 +183,15 @@ ControlConfig ParseControlConfig(const json& j, const std::string& path, std::ve
       Get(p, "page-size", pp, &c.kea_pull.page_size, errors);
       Get(p, "timeout-ms", pp, &c.kea_pull.agent.timeout_ms, errors);
       if (c.kea_pull.page_size == 0) errors->push_back(pp + ".page-size: must be at least 1");
+      TlsFiles tf;
+      const bool tls_keys = GetTlsFiles(p, pp, base_dir, false, &tf, errors);
+      if (ep.ok() && !ep->https && tls_keys) {
+        errors->push_back(pp + ": trust-anchor/cert-file/key-file need an https:// url");
+      } else if (ep.ok() && ep->https) {
+        auto ctx = TlsContext::ForClient(tf);
+        if (ctx.ok()) c.kea_pull.agent.tls = *std::move(ctx);
+        else errors->push_back(absl::StrCat(pp, ": TLS: ", ctx.status().message()));
+      }
     }
   }
   if (j.contains("followers")) c.followers = ParseFollowers(j["followers"], path + ".followers", errors);
@@ -189,10 +235,11 @@ absl::Status ControlPlane::Start(const std::vector<Lease>& initial) {
     o.port = l.port;
     o.basic_auth_user = l.user;
     o.basic_auth_password = l.password;
+    o.tls = l.tls;
     auto s = HttpServer::Listen(o, std::move(h));
     if (!s.ok()) return absl::Status(s.status().code(), absl::StrCat(what, ": ", s.status().message()));
     *out = *std::move(s);
-    Log(absl::StrCat(what, " listening on ", l.address, ":", (*out)->port()));
+    Log(absl::StrCat(what, " listening on ", l.tls ? "https://" : "http://", l.address, ":", (*out)->port()));
     return absl::OkStatus();
   };
   if (cfg_.kea_ha.enabled) {

@@ -39,6 +39,9 @@ struct ListenConfig {
   std::string address = "127.0.0.1";
   uint16_t port = 0;
   std::string user, password;
+  // TLS (Kea's names: trust-anchor, cert-file, key-file, cert-required);
+  // built while the config is parsed, so bad files stop lqd before it starts.
+  std::shared_ptr<TlsContext> tls;  // null: plain HTTP
 };
 
 struct ControlConfig {
@@ -62,8 +65,10 @@ struct ControlConfig {
 };
 
 // Parses the "control" object of lqd's config; errors carry JSON paths.
+// Relative file names (TLS files) are resolved against `base_dir` (the
+// config file's directory) when it is not empty.
 ControlConfig ParseControlConfig(const nlohmann::json& j, const std::string& path,
-                                 std::vector<std::string>* errors);
+                                 std::vector<std::string>* errors, const std::string& base_dir = "");
 
 class ControlPlane {
  public:

@@ -3,13 +3,17 @@
 //
 // A blocking HTTP/1.1 client for the control plane's few outgoing calls
 // (Kea's control agent). One request per call, fresh connection, bounded
-// by a timeout; basic auth. Not for the fast path.
+// by a timeout; basic auth; https with the server verified against a
+// trust-anchor (the certificate must name the IPv4 address we connect to,
+// subjectAltName IP) and an optional client certificate. Not for the fast path.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "control/tls.h"
 
 namespace lqd::control {
 
@@ -19,6 +23,8 @@ struct HttpEndpoint {
   std::string user;                // empty: no Authorization header
   std::string password;
   int timeout_ms = 10000;
+  bool https = false;              // set by ParseHttpUrl; needs `tls`
+  std::shared_ptr<TlsContext> tls; // TlsContext::ForClient, built with the config
 };
 
 struct HttpReply {
@@ -26,8 +32,8 @@ struct HttpReply {
   std::string body;
 };
 
-// Parses "http://10.0.0.1:8000/" into an endpoint (https is refused with a
-// message: not supported by this client yet).
+// Parses "http://10.0.0.1:8000/" or "https://10.0.0.1:8000/" into an
+// endpoint (https: the caller attaches a client TlsContext).
 absl::StatusOr<HttpEndpoint> ParseHttpUrl(const std::string& url);
 
 absl::StatusOr<HttpReply> HttpPost(const HttpEndpoint& ep, const std::string& path,

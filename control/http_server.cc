@@ -5,11 +5,14 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -82,7 +85,10 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Listen(HttpServerOptions
 }
 
 HttpServer::~HttpServer() {
-  for (auto& [fd, c] : conns_) close(fd);
+  for (auto& [fd, c] : conns_) {
+    if (c.ssl != nullptr) SSL_free(c.ssl);
+    close(fd);
+  }
   if (listen_fd_ >= 0) close(listen_fd_);
   if (epoll_fd_ >= 0) close(epoll_fd_);
 }
@@ -107,7 +113,7 @@ int HttpServer::Poll(int timeout_ms) {
   // Write every pending response (also those EPOLLOUT woke us for).
   std::vector<int> pending;
   for (const auto& [fd, c] : conns_)
-    if (!c.out.empty() || c.close_after_write) pending.push_back(fd);
+    if (!c.out.empty() || c.close_after_write || c.tls_wants_write) pending.push_back(fd);
   for (int fd : pending) OnWritable(fd);
   return static_cast<int>(counters_.requests - before);
 }
@@ -126,8 +132,20 @@ void HttpServer::Accept() {
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.fd = fd;
+    Conn c;
+    if (opts_.tls) {
+      c.ssl = SSL_new(opts_.tls->get());
+      if (c.ssl == nullptr || SSL_set_fd(c.ssl, fd) != 1) {
+        if (c.ssl != nullptr) SSL_free(c.ssl);
+        ++counters_.tls_handshake_failures;
+        close(fd);
+        continue;
+      }
+      SSL_set_accept_state(c.ssl);
+      c.handshaking = true;
+    }
     epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
-    conns_.emplace(fd, Conn{});
+    conns_.emplace(fd, std::move(c));
     ++counters_.connections_accepted;
   }
 }
@@ -135,9 +153,12 @@ void HttpServer::Accept() {
 void HttpServer::OnReadable(int fd) {
   auto it = conns_.find(fd);
   if (it == conns_.end()) return;
+  if (it->second.handshaking) {
+    if (!Handshake(fd, it->second) || it->second.handshaking) return;
+  }
   char buf[16384];
   for (;;) {
-    ssize_t n = read(fd, buf, sizeof buf);
+    ssize_t n = RecvSome(fd, it->second, buf, sizeof buf);
     if (n > 0) {
       it->second.in.append(buf, static_cast<size_t>(n));
       if (it->second.in.size() > opts_.max_header_bytes + opts_.max_body_bytes + 4) break;
@@ -148,7 +169,7 @@ void HttpServer::OnReadable(int fd) {
       it->second.close_after_write = true;
       return;
     }
-    if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+    if (n == -1) break;
     Close(fd);
     return;
   }
@@ -245,13 +266,18 @@ void HttpServer::OnWritable(int fd) {
   auto it = conns_.find(fd);
   if (it == conns_.end()) return;
   Conn& c = it->second;
+  if (c.handshaking) {
+    if (!Handshake(fd, c)) return;
+    if (c.handshaking) return UpdateInterest(fd, c);
+  }
+  c.tls_wants_write = false;
   while (!c.out.empty()) {
-    ssize_t n = send(fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
+    ssize_t n = SendSome(fd, c);
     if (n > 0) {
       c.out.erase(0, static_cast<size_t>(n));
       continue;
     }
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    if (n == -1) break;
     Close(fd);
     return;
   }
@@ -264,13 +290,97 @@ void HttpServer::OnWritable(int fd) {
 
 void HttpServer::UpdateInterest(int fd, const Conn& c) {
   epoll_event ev{};
-  ev.events = EPOLLIN | (c.out.empty() ? 0u : static_cast<uint32_t>(EPOLLOUT));
+  ev.events = EPOLLIN | (c.out.empty() && !c.tls_wants_write ? 0u : static_cast<uint32_t>(EPOLLOUT));
   ev.data.fd = fd;
   epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev);
 }
 
+bool HttpServer::Handshake(int fd, Conn& c) {
+  const int r = SSL_accept(c.ssl);
+  if (r == 1) {
+    c.handshaking = false;
+    c.tls_wants_write = false;
+    return true;
+  }
+  switch (SSL_get_error(c.ssl, r)) {
+    case SSL_ERROR_WANT_READ:
+      c.tls_wants_write = false;
+      UpdateInterest(fd, c);
+      return true;
+    case SSL_ERROR_WANT_WRITE:
+      c.tls_wants_write = true;
+      UpdateInterest(fd, c);
+      return true;
+    default:
+      // No certificate, an untrusted one, or not TLS at all (plain HTTP).
+      // The error queue is per thread: clear it so it cannot leak into the
+      // next connection's diagnosis.
+      ERR_clear_error();
+      ++counters_.tls_handshake_failures;
+      c.tls_broken = true;
+      Close(fd);
+      return false;
+  }
+}
+
+ssize_t HttpServer::RecvSome(int fd, Conn& c, char* buf, size_t len) {
+  if (c.ssl == nullptr) {
+    ssize_t n = read(fd, buf, len);
+    if (n >= 0) return n;
+    return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? -1 : -2;
+  }
+  const int r = SSL_read(c.ssl, buf, static_cast<int>(len));
+  if (r > 0) return r;
+  switch (SSL_get_error(c.ssl, r)) {
+    case SSL_ERROR_WANT_READ: return -1;
+    case SSL_ERROR_WANT_WRITE:
+      c.tls_wants_write = true;
+      UpdateInterest(fd, c);
+      return -1;
+    case SSL_ERROR_ZERO_RETURN: return 0;  // close_notify, or EOF (SSL_OP_IGNORE_UNEXPECTED_EOF)
+    default:
+      ERR_clear_error();
+      c.tls_broken = true;
+      return -2;
+  }
+}
+
+ssize_t HttpServer::SendSome(int fd, Conn& c) {
+  if (c.ssl == nullptr) {
+    ssize_t n = send(fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
+    if (n >= 0) return n;
+    return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? -1 : -2;
+  }
+  // A retried SSL_write must repeat the same length (the buffer may move).
+  const int len = c.tls_retry_len > 0 ? c.tls_retry_len
+                                      : static_cast<int>(std::min<size_t>(c.out.size(), 1 << 20));
+  const int r = SSL_write(c.ssl, c.out.data(), len);
+  if (r > 0) {
+    c.tls_retry_len = 0;
+    return r;
+  }
+  switch (SSL_get_error(c.ssl, r)) {
+    case SSL_ERROR_WANT_WRITE:
+    case SSL_ERROR_WANT_READ:  // EPOLLIN is always armed
+      c.tls_retry_len = len;
+      return -1;
+    default:
+      ERR_clear_error();
+      c.tls_broken = true;
+      return -2;
+  }
+}
+
 void HttpServer::Close(int fd) {
-  if (conns_.erase(fd) == 0) return;
+  auto it = conns_.find(fd);
+  if (it == conns_.end()) return;
+  if (SSL* ssl = it->second.ssl) {
+    // Best effort close_notify; never wait for the peer's.
+    if (!it->second.handshaking && !it->second.tls_broken) SSL_shutdown(ssl);
+    SSL_free(ssl);
+    ERR_clear_error();
+  }
+  conns_.erase(it);
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
   close(fd);
 }

@@ -11,7 +11,15 @@
 // concurrent connections, Content-Length bodies, HTTP basic auth. What it
 // refuses, with a status code: chunked bodies (411), bodies over the limit
 // (413), malformed request lines (400), too many connections (closed).
+//
+// Optional TLS (opts.tls): every accepted connection runs a non-blocking
+// handshake inside the same epoll loop (SSL_accept/SSL_read/SSL_write,
+// retried on WANT_READ/WANT_WRITE). A failed handshake (no or a bad client
+// certificate when one is required, plain HTTP sent to the TLS port) closes
+// the connection and is counted; it never blocks other connections.
 #pragma once
+
+#include <sys/types.h>
 
 #include <cstdint>
 #include <functional>
@@ -22,6 +30,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "control/tls.h"
 
 namespace lqd::control {
 
@@ -50,6 +59,7 @@ struct HttpServerOptions {
   size_t max_body_bytes = 1 << 20;
   size_t max_header_bytes = 16 << 10;
   size_t max_connections = 256;
+  std::shared_ptr<TlsContext> tls;          // null: plain HTTP
 };
 
 struct HttpServerCounters {
@@ -58,6 +68,7 @@ struct HttpServerCounters {
   uint64_t requests = 0;
   uint64_t bad_requests = 0;
   uint64_t auth_failures = 0;
+  uint64_t tls_handshake_failures = 0;
 };
 
 class HttpServer {
@@ -84,6 +95,11 @@ class HttpServer {
     std::string in;
     std::string out;
     bool close_after_write = false;
+    SSL* ssl = nullptr;           // TLS only; freed by Close()
+    bool handshaking = false;     // SSL_accept not finished yet
+    bool tls_wants_write = false; // OpenSSL needs the socket writable to progress
+    bool tls_broken = false;      // fatal TLS error: no close_notify
+    int tls_retry_len = 0;        // an SSL_write to repeat with this length
   };
   HttpServer(HttpServerOptions opts, HttpHandler handler) : opts_(std::move(opts)), handler_(std::move(handler)) {}
   void Accept();
@@ -94,6 +110,11 @@ class HttpServer {
   void Respond(Conn& c, const HttpResponse& r, bool keep_alive);
   void Close(int fd);
   void UpdateInterest(int fd, const Conn& c);
+  // Drives SSL_accept; false if the connection was closed.
+  bool Handshake(int fd, Conn& c);
+  // >0 bytes, 0 peer closed, -1 would block, -2 fatal.
+  ssize_t RecvSome(int fd, Conn& c, char* buf, size_t len);
+  ssize_t SendSome(int fd, Conn& c);
 
   HttpServerOptions opts_;
   HttpHandler handler_;

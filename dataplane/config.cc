@@ -309,7 +309,7 @@ class Loader {
       if (auto p = String(doc["exception-port"], "exception-port")) c.exception_port = *p;
     if (doc.contains("policy")) PolicySection(doc["policy"], c);
     if (doc.contains("control")) {
-      c.control = control::ParseControlConfig(doc["control"], "control", &errors_);
+      c.control = control::ParseControlConfig(doc["control"], "control", &errors_, base_dir);
       if (!base_dir.empty() && !c.control.state_dir.empty() && c.control.state_dir[0] != '/')
         c.control.state_dir = base_dir + "/" + c.control.state_dir;
       for (auto& f : c.control.followers)  // lease files too, like state-dir
