@@ -3,6 +3,7 @@
 #include "dataplane/config.h"
 
 #include <algorithm>
+#include <ctime>
 #include <fstream>
 #include <functional>
 #include <initializer_list>
@@ -10,6 +11,8 @@
 #include <sstream>
 
 #include <nlohmann/json.hpp>
+
+#include "engine/auth.h"
 
 namespace lqd::dataplane {
 
@@ -251,11 +254,80 @@ class Loader {
     }
   }
 
+  // policy.auth: RFC 3118 delayed authentication (engine/auth.h).
+  void AuthSection(const json& v, Config& c) {
+    const std::string path = "policy.auth";
+    if (!CheckObject(v, path, {"mode", "keys"})) return;
+    AuthConfig a;
+    if (v.contains("mode")) {
+      const json& m = v["mode"];
+      const std::string s = m.is_string() ? m.get<std::string>() : "";
+      if (s == "off") a.mode = AuthMode::kOff;
+      else if (s == "optional") a.mode = AuthMode::kOptional;
+      else if (s == "required") a.mode = AuthMode::kRequired;
+      else Error(Join(path, "mode"), "must be \"off\", \"optional\" or \"required\", got " + Quote(m));
+    }
+    const size_t errors_before = errors_.size();
+    if (v.contains("keys") && Array(v["keys"], Join(path, "keys"))) {
+      for (size_t i = 0; i < v["keys"].size(); ++i) {
+        const std::string kp = Index(Join(path, "keys"), i);
+        const json& k = v["keys"][i];
+        if (!CheckObject(k, kp, {"id", "secret", "secret-hex", "requesters"})) continue;
+        AuthKeyConfig key;
+        if (!k.contains("id")) Error(kp, "missing 'id' (the RFC 3118 secret ID, 0..4294967295)");
+        else if (auto id = Uint(k["id"], Join(kp, "id"), 0, 0xffffffffu)) key.id = static_cast<uint32_t>(*id);
+        // Never quote a secret in an error: config errors end up in logs.
+        if (k.contains("secret") == k.contains("secret-hex")) {
+          Error(kp, "needs exactly one of 'secret' (text) and 'secret-hex' (hex digits)");
+        } else if (k.contains("secret")) {
+          if (!k["secret"].is_string() || k["secret"].get<std::string>().empty())
+            Error(Join(kp, "secret"), "must be a non-empty string");
+          else for (char ch : k["secret"].get<std::string>()) key.secret.push_back(static_cast<uint8_t>(ch));
+        } else {
+          const std::string h = k["secret-hex"].is_string() ? k["secret-hex"].get<std::string>() : "";
+          auto nib = [](char ch) -> int {
+            if (ch >= '0' && ch <= '9') return ch - '0';
+            if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+            if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+            return -1;
+          };
+          bool ok = !h.empty() && h.size() % 2 == 0;
+          for (size_t j = 0; ok && j < h.size(); j += 2) {
+            const int hi = nib(h[j]), lo = nib(h[j + 1]);
+            ok = hi >= 0 && lo >= 0;
+            if (ok) key.secret.push_back(static_cast<uint8_t>(hi << 4 | lo));
+          }
+          if (!ok) Error(Join(kp, "secret-hex"), "must be an even number of hex digits (value not shown)");
+        }
+        if (!k.contains("requesters")) Error(kp, "missing 'requesters' (giaddr prefixes that use this key, e.g. [\"10.0.0.0/8\"])");
+        else {
+          Prefixes(k["requesters"], Join(kp, "requesters"), key.requesters);
+          if (k["requesters"].is_array() && k["requesters"].empty())
+            Error(Join(kp, "requesters"), "needs at least one prefix");
+        }
+        for (const auto& other : a.keys)
+          for (const auto& p : other.requesters)
+            for (const auto& q : key.requesters)
+              if (other.id == key.id && p.addr == q.addr && p.len == q.len)
+                Error(kp, "key id " + std::to_string(key.id) + " is already defined for " +
+                              FormatIpv4(q.addr) + "/" + std::to_string(q.len));
+        a.keys.push_back(std::move(key));
+      }
+    }
+    if (a.mode == AuthMode::kRequired && a.keys.empty() && errors_.size() == errors_before)
+      Error(Join(path, "keys"), "mode 'required' needs at least one key");
+    if (errors_.size() != errors_before || a.mode == AuthMode::kOff) return;
+    auto ring = AuthKeyring::Create(a, static_cast<uint64_t>(std::time(nullptr)));
+    if (!ring.ok()) Error(path, std::string(ring.status().message()));
+    else c.policy.auth = *std::move(ring);
+  }
+
   void PolicySection(const json& v, Config& c) {
     if (!CheckObject(v, "policy",
                      {"non-sensitive-options", "default-options", "lenient-requesters",
-                      "max-associated-ips"}))
+                      "max-associated-ips", "auth"}))
       return;
+    if (v.contains("auth")) AuthSection(v["auth"], c);
     if (v.contains("non-sensitive-options"))
       OptionCodes(v["non-sensitive-options"], "policy.non-sensitive-options",
                   [&](uint8_t code) { c.policy.non_sensitive.set(code); });

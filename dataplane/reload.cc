@@ -2,6 +2,8 @@
 // File: dataplane/reload.cc
 #include "dataplane/reload.h"
 
+#include "engine/auth.h"
+
 #include <fstream>
 #include <sstream>
 
@@ -116,6 +118,8 @@ ReloadResult ConfigReloader::ReloadText(std::string_view text, uint32_t now, con
   // ports', since a port change waits for a restart.
   if (!doc.contains("server-id")) next->server_id = default_server_id_;
   next->generation = current().generation + 1;
+  // RFC 3118 replay counters outlive a reload (engine/auth.h).
+  if (next->policy.auth && current().policy.auth) next->policy.auth->AdoptReplayState(*current().policy.auth);
   if (ranges_changed) store_.SetRanges(*std::move(ranges));
   const LiveSettings* old = live_.exchange(next.release(), std::memory_order_acq_rel);
   store_.qsbr().Retire(const_cast<LiveSettings*>(old), DeleteSettings);

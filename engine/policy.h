@@ -8,6 +8,7 @@
 
 #include <bitset>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -27,6 +28,8 @@ struct Ipv4Prefix {
 // Parses "10.0.0.0/8" or "10.1.2.3" (= /32).
 absl::StatusOr<Ipv4Prefix> ParseIpv4Prefix(const char* text);
 absl::StatusOr<uint32_t> ParseIpv4(const char* text);
+
+class AuthKeyring;  // engine/auth.h
 
 enum class StalePolicy : uint8_t {
   kAnswerNormally = 0,   // ignore staleness
@@ -59,6 +62,9 @@ struct Policy {
   // Upper bound on addresses listed in option 92 (split over several
   // instances per RFC 3396 when above 63). Guards the reply size.
   uint32_t max_associated_ips = 256;
+  // RFC 3118 delayed authentication (engine/auth.h); null = off. Shared
+  // with the config it came from; its replay state is internally atomic.
+  std::shared_ptr<AuthKeyring> auth;
 
   bool IsLenient(uint32_t giaddr) const {
     for (const auto& p : lenient_requesters)

@@ -11,6 +11,7 @@
 
 #include "dhcp/message_builder.h"
 #include "dhcp/relay_agent_info.h"
+#include "engine/auth.h"
 
 namespace lqd {
 
@@ -187,6 +188,11 @@ QueryResult QueryEngine::Answer(const dhcp::ParsedMessage& q, const QueryContext
   if (q.giaddr == 0) return Drop(EngineDrop::kZeroGiaddr);  // S-26
   if (!IsUnicastDestination(q.giaddr)) return Drop(EngineDrop::kGiaddrNotUnicast);
 
+  // ---- [auth call site 1/2] RFC 3118 (engine/auth.h): verify before any lookup.
+  const AuthKeyring::Key* auth_key = nullptr;
+  if (policy.auth)
+    if (auto drop = policy.auth->Verify(q, &auth_key)) return Drop(*drop);
+
   // ---- Which selector (S-04): exactly one of ciaddr, chaddr, client-id.
   const dhcp::OptionView* cid = q.Find(opt::kClientId);
   const bool by_ip = q.ciaddr != 0;
@@ -262,6 +268,8 @@ QueryResult QueryEngine::Answer(const dhcp::ParsedMessage& q, const QueryContext
   b.AddMessageType(d.type);
   if (d.type != MessageType::kLeaseUnknown || policy.server_id_in_unknown)
     b.AddU32(opt::kServerId, ctx.server_id);
+  // [auth call site 2/2] option 90 now, its MAC once the reply is complete.
+  const size_t auth_mac_at = auth_key ? policy.auth->AddReplyOption(b, *auth_key) : 0;
 
   if (d.type == MessageType::kLeaseActive) {
     const LeaseRecord& l = *d.lease;
@@ -302,6 +310,7 @@ QueryResult QueryEngine::Answer(const dhcp::ParsedMessage& q, const QueryContext
   QueryResult r;
   r.len = b.Finish();
   if (r.len == 0) return Drop(EngineDrop::kReplyOverflow);
+  if (auth_key) AuthKeyring::SignReply(out.first(r.len), auth_mac_at, *auth_key);
   r.reply = true;
   r.type = d.type;
   r.regime = regime;

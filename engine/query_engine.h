@@ -38,7 +38,17 @@ namespace lqd {
   _(kMultipleSelectors, "multiple-selectors",                                    \
     "more than one of ciaddr, chaddr, client-id is set (RFC 4388 6.3)")            \
   _(kReplicaStale, "replica-stale", "replica is stale and policy says be silent") \
-  _(kReplyOverflow, "reply-overflow", "reply did not fit the output buffer")
+  _(kReplyOverflow, "reply-overflow", "reply did not fit the output buffer")      \
+  /* RFC 3118 delayed authentication (engine/auth.h) */                         \
+  _(kAuthMissing, "auth-missing", "auth is required and the query carries no MAC") \
+  _(kAuthMalformed, "auth-malformed", "option 90 is too short or its info is not ID + MAC") \
+  _(kAuthUnsupported, "auth-unsupported",                                         \
+    "option 90 is not protocol 1 / HMAC-MD5 / RDM 0")                            \
+  _(kAuthUnknownKey, "auth-unknown-key", "no key with this secret ID for this giaddr") \
+  _(kAuthBadMac, "auth-bad-mac", "the HMAC-MD5 does not verify")                 \
+  _(kAuthReplay, "auth-replay", "replay counter not above the last one accepted") \
+  _(kAuthReplayTableFull, "auth-replay-table-full",                               \
+    "no room left to track this requester's replay counter")
 
 enum class EngineDrop : uint8_t {
 #define LQD_ENGINE_DROP_ENUM(name, str, why) name,

@@ -2,6 +2,8 @@
 // File: tests/dataplane/config_test.cc
 #include "dataplane/config.h"
 
+#include "engine/auth.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -156,5 +158,65 @@ TEST(ConfigFuzzRegression, HugeNumberIsASyntaxErrorNotACrash) {
   ASSERT_EQ(r.errors.size(), 1u);
   EXPECT_NE(r.errors[0].find("number overflow"), std::string::npos) << r.errors[0];
 }
+}  // namespace
+}  // namespace lqd::dataplane
+
+namespace lqd::dataplane {
+namespace {
+
+// policy.auth (RFC 3118 delayed authentication, engine/auth.h).
+TEST(ConfigAuthTest, KeysFromTextOrHexBecomeAKeyring) {
+  auto r = ParseConfig(R"({"ports": [{"device": "net_null0", "addresses": ["10.0.0.1"]}],
+    "policy": {"auth": {"mode": "required", "keys": [
+      {"id": 1, "secret": "text-secret", "requesters": ["10.0.0.0/8"]},
+      {"id": 2, "secret-hex": "00ff10AB", "requesters": ["192.0.2.7", "198.51.100.0/24"]}]}}})");
+  ASSERT_TRUE(r.errors.empty()) << r.errors[0];
+  ASSERT_NE(r.config->policy.auth, nullptr);
+  EXPECT_EQ(r.config->policy.auth->mode(), AuthMode::kRequired);
+  EXPECT_EQ(r.config->policy.auth->num_keys(), 2u);
+}
+
+TEST(ConfigAuthTest, OffOrAbsentInstallsNoKeyring) {
+  for (const char* auth : {"", R"(, "policy": {"auth": {"mode": "off", "keys": [
+       {"id": 1, "secret": "s", "requesters": ["10.0.0.0/8"]}]}})"}) {
+    auto r = ParseConfig(std::string(R"({"ports": [{"device": "net_null0", "addresses": ["10.0.0.1"]}])") +
+                         auth + "}");
+    ASSERT_TRUE(r.errors.empty()) << r.errors[0];
+    EXPECT_EQ(r.config->policy.auth, nullptr);
+  }
+}
+
+TEST(ConfigAuthTest, EveryMistakeNamedWithoutShowingTheSecret) {
+  auto r = ParseConfig(R"({"ports": [{"device": "net_null0", "addresses": ["10.0.0.1"]}],
+    "policy": {"auth": {"mode": "mandatory", "keys": [
+      {"id": 1, "secret": "topsecret", "secret-hex": "00", "requesters": ["10.0.0.0/8"]},
+      {"id": -1, "secret-hex": "xyz-topsecret", "requesters": []},
+      {"secret": "s"},
+      {"id": 4, "secret": "a", "requesters": ["10.0.0.0/8"]},
+      {"id": 4, "secret": "b", "requesters": ["10.0.0.0/8"]}]}}})");
+  ASSERT_FALSE(r.config.has_value());
+  const std::string all = [&] {
+    std::string s;
+    for (const auto& e : r.errors) s += e + "\n";
+    return s;
+  }();
+  EXPECT_THAT(all, ::testing::HasSubstr("policy.auth.mode: must be \"off\", \"optional\" or \"required\""));
+  EXPECT_THAT(all, ::testing::HasSubstr("policy.auth.keys[0]: needs exactly one of 'secret'"));
+  EXPECT_THAT(all, ::testing::HasSubstr("policy.auth.keys[1].id:"));
+  EXPECT_THAT(all, ::testing::HasSubstr("policy.auth.keys[1].secret-hex: must be an even number of hex digits"));
+  EXPECT_THAT(all, ::testing::HasSubstr("policy.auth.keys[1].requesters: needs at least one prefix"));
+  EXPECT_THAT(all, ::testing::HasSubstr("policy.auth.keys[2]: missing 'id'"));
+  EXPECT_THAT(all, ::testing::HasSubstr("policy.auth.keys[2]: missing 'requesters'"));
+  EXPECT_THAT(all, ::testing::HasSubstr("policy.auth.keys[4]: key id 4 is already defined for 10.0.0.0/8"));
+  EXPECT_THAT(all, ::testing::Not(::testing::HasSubstr("topsecret")));
+}
+
+TEST(ConfigAuthTest, RequiredWithoutKeysIsAnError) {
+  auto r = ParseConfig(R"({"ports": [{"device": "net_null0", "addresses": ["10.0.0.1"]}],
+    "policy": {"auth": {"mode": "required"}}})");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0], "policy.auth.keys: mode 'required' needs at least one key");
+}
+
 }  // namespace
 }  // namespace lqd::dataplane
