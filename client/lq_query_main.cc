@@ -44,6 +44,9 @@ ABSL_FLAG(std::string, prl, "", "parameter request list, e.g. 51,82,91 (default:
 ABSL_FLAG(std::string, timeout, "30", "give up after this many seconds");
 ABSL_FLAG(std::string, retries, "3", "retransmissions after the first query");
 ABSL_FLAG(bool, json, false, "print the answer as one JSON object");
+ABSL_FLAG(std::string, auth_key, "",
+          "RFC 3118 delayed authentication: ID:SECRET or ID:hex:HEX; signs the query and "
+          "accepts only a reply signed with the same key");
 ABSL_FLAG(bool, freebind, false, "bind giaddr even if it is not configured here (IP_FREEBIND)");
 
 namespace lqd::client {
@@ -60,7 +63,7 @@ T OrUsage(absl::StatusOr<T> v, std::string_view flag) {
 int Main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "lq-query --server ADDR [--giaddr ADDR] [--port 67] (--ip A | --mac M | --client-id "
-      "HEX|STRING) [--prl 51,82,...] [--timeout S] [--retries N] [--json]\n"
+      "HEX|STRING) [--prl 51,82,...] [--timeout S] [--retries N] [--auth-key ID:SECRET] [--json]\n"
       "Exit: 0 ACTIVE, 1 UNASSIGNED, 2 UNKNOWN, 3 no answer, 64 usage error, 71 local error.");
   cli::CheckArgvOrExit(argc, argv);
   absl::ParseCommandLine(argc, argv);
@@ -109,6 +112,8 @@ int Main(int argc, char** argv) {
     config.giaddr = OrUsage(ParseIpv4(absl::GetFlag(FLAGS_giaddr)), "--giaddr");
     if (config.giaddr == 0) cli::UsageError("--giaddr", "0.0.0.0 gets no answer; give the relay's own address");
   }
+  if (!absl::GetFlag(FLAGS_auth_key).empty())
+    config.auth = OrUsage(ParseAuthKey(absl::GetFlag(FLAGS_auth_key)), "--auth-key");
   config.max_transmissions = static_cast<int>(retries) + 1;
   config.cache_answers = false;
 
@@ -142,25 +147,30 @@ int Main(int argc, char** argv) {
   const RequesterStats& st = (*requester)->stats();
   if (!result || !result->answer) {
     if (absl::GetFlag(FLAGS_json)) {
-      std::printf("{\"server\":%s,\"query\":%s,\"state\":\"NO-ANSWER\",\"transmissions\":%llu}\n",
+      std::printf("{\"server\":%s,\"query\":%s,\"state\":\"NO-ANSWER\",\"transmissions\":%llu,"
+                  "\"auth_rejected\":%llu}\n",
                   JsonString(FormatIpv4(server)).c_str(), JsonString(key.ToString()).c_str(),
-                  static_cast<unsigned long long>(st.transmissions));
+                  static_cast<unsigned long long>(st.transmissions),
+                  static_cast<unsigned long long>(st.auth_rejected + st.auth_replayed));
     } else {
       std::fprintf(stderr, "lq-query: no answer from %s for %s after %llu transmission(s)%s\n",
                    FormatIpv4(server).c_str(), key.ToString().c_str(),
                    static_cast<unsigned long long>(st.transmissions),
-                   st.malformed || st.stray
+                   st.malformed || st.stray || st.auth_rejected || st.auth_replayed
                        ? absl::StrCat(" (ignored ", st.malformed, " malformed, ", st.stray,
-                                      " unmatched datagrams)").c_str()
+                                      " unmatched datagrams, ", st.auth_rejected + st.auth_replayed,
+                                      " replies failing authentication)").c_str()
                        : "");
     }
     return kExitNoAnswer;
   }
   const Answer& a = *result->answer;
   if (absl::GetFlag(FLAGS_json)) {
-    std::printf("{\"server\":%s,\"query\":%s,\"transmissions\":%d,\"latency_ms\":%.3f,\"answer\":%s}\n",
+    std::printf("{\"server\":%s,\"query\":%s,\"transmissions\":%d,\"latency_ms\":%.3f,"
+                "\"auth\":\"%s\",\"answer\":%s}\n",
                 JsonString(FormatIpv4(result->server)).c_str(), JsonString(key.ToString()).c_str(),
                 result->transmissions, absl::ToDoubleMilliseconds(result->latency),
+                config.auth ? "verified" : "off",
                 FormatAnswerJson(a).c_str());
   } else {
     std::printf("%-34s %s\n%-34s %s -> %s (%d transmission(s), %.3f ms)\n", "query",
@@ -168,6 +178,7 @@ int Main(int argc, char** argv) {
                 FormatIpv4(result->server).c_str(), result->transmissions,
                 absl::ToDoubleMilliseconds(result->latency));
     std::fputs(FormatAnswerTable(a).c_str(), stdout);
+    if (config.auth) std::printf("%-34s verified (RFC 3118 key %u)\n", "auth", config.auth->id);
   }
   switch (a.state) {
     case LeaseState::kActive: return 0;

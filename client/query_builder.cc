@@ -2,6 +2,8 @@
 // File: client/query_builder.cc
 #include "client/query_builder.h"
 
+#include "dhcp/auth_option.h"
+
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -141,9 +143,48 @@ absl::StatusOr<size_t> BuildQuery(const QueryKey& key, const QueryOptions& optio
   if (!options.relay_agent_info.empty()) {
     b.AddOption(dhcp::opt::kRelayAgentInfo, options.relay_agent_info);
   }
+  const size_t mac_at =
+      options.auth ? dhcp::AddDelayedAuthOption(b, options.auth->counter, options.auth->key_id) : 0;
   const size_t n = b.Finish();
   if (n == 0) return absl::InvalidArgumentError("query does not fit the buffer");
+  if (options.auth) dhcp::SignMessage(options.auth->key, out.first(n), mac_at);
   return n;
+}
+
+absl::StatusOr<AuthKeySpec> ParseAuthKey(std::string_view text) {
+  const size_t colon = text.find(':');
+  if (colon == std::string_view::npos || colon == 0)
+    return absl::InvalidArgumentError("expected ID:SECRET or ID:hex:HEXDIGITS (ID a number)");
+  AuthKeySpec k;
+  uint64_t id = 0;
+  for (char c : text.substr(0, colon)) {
+    if (c < '0' || c > '9' || id > 0xffffffffull / 10)
+      return absl::InvalidArgumentError("the key ID before ':' must be a number 0..4294967295");
+    id = id * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (id > 0xffffffffull) return absl::InvalidArgumentError("the key ID must be 0..4294967295");
+  k.id = static_cast<uint32_t>(id);
+  std::string_view secret = text.substr(colon + 1);
+  if (secret.substr(0, 4) == "hex:") {
+    secret.remove_prefix(4);
+    auto nib = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    };
+    if (secret.empty() || secret.size() % 2 != 0)
+      return absl::InvalidArgumentError("hex secret needs an even, non-zero number of digits");
+    for (size_t i = 0; i < secret.size(); i += 2) {
+      const int hi = nib(secret[i]), lo = nib(secret[i + 1]);
+      if (hi < 0 || lo < 0) return absl::InvalidArgumentError("hex secret has a non-hex digit");
+      k.secret.push_back(static_cast<uint8_t>(hi << 4 | lo));
+    }
+  } else {
+    if (secret.empty()) return absl::InvalidArgumentError("the secret after ':' is empty");
+    k.secret.assign(secret.begin(), secret.end());
+  }
+  return k;
 }
 
 }  // namespace lqd::client

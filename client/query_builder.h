@@ -15,10 +15,12 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "dhcp/hmac_md5.h"
 
 namespace lqd::client {
 
@@ -53,10 +55,28 @@ absl::Status ValidateKey(const QueryKey& key);
 // client-id, RAI, client-last-transaction-time (for R-19), associated-ip.
 std::vector<uint8_t> DefaultPrl();
 
+// RFC 3118 delayed authentication of leasequery (RFC 4388 section 7): the
+// requester's key as configured on both sides (lq-query --auth-key ID:SECRET).
+struct AuthKeySpec {
+  uint32_t id = 0;
+  std::vector<uint8_t> secret;
+};
+// "ID:SECRET" (SECRET as text) or "ID:hex:00ff..." (SECRET in hex).
+absl::StatusOr<AuthKeySpec> ParseAuthKey(std::string_view text);
+
+// What BuildQuery signs with: the key and this query's replay counter
+// (RDM 0: strictly greater than any counter sent before with this key).
+struct QueryAuth {
+  uint32_t key_id = 0;
+  dhcp::HmacMd5Key key;
+  uint64_t counter = 0;
+};
+
 struct QueryOptions {
   uint32_t giaddr = 0;                    // requester's own address, host order
   std::vector<uint8_t> prl = DefaultPrl();  // R-02; empty = no option 55
   std::vector<uint8_t> relay_agent_info;  // option 82 payload, empty = none
+  const QueryAuth* auth = nullptr;        // sign the query (option 90) when set
 };
 
 // Writes the query into `out` (at least 300 bytes) and returns its length.

@@ -6,6 +6,8 @@
 #include <array>
 
 #include "absl/strings/str_cat.h"
+#include "dhcp/auth_option.h"
+#include "dhcp/message.h"
 #include "dhcp/wire.h"
 
 namespace lqd::client {
@@ -41,6 +43,7 @@ struct Requester::Server {
   ServerPacer pacer;
   std::list<Leg*> queue;        // waiting for the pacer, FIFO
   std::list<Leg*> outstanding;  // in flight, oldest first
+  uint64_t last_auth_counter = 0;  // RFC 3118 RDM 0, replies from this server
 };
 
 const char* OutcomeName(Outcome o) {
@@ -69,6 +72,7 @@ absl::Status RequesterConfig::Validate() const {
     return absl::InvalidArgumentError("giaddr (the requester's own address) must be set");
   }
   if (servers.empty()) return absl::InvalidArgumentError("at least one server is needed");
+  if (auth && auth->secret.empty()) return absl::InvalidArgumentError("auth key with an empty secret");
   for (size_t i = 0; i < servers.size(); ++i) {
     if (servers[i] == 0) return absl::InvalidArgumentError("server address 0.0.0.0");
     if (std::find(servers.begin(), servers.begin() + static_cast<ptrdiff_t>(i), servers[i]) !=
@@ -92,6 +96,7 @@ absl::StatusOr<std::unique_ptr<Requester>> Requester::Create(const RequesterConf
 Requester::Requester(const RequesterConfig& config, const Clock& clock, Transport& transport,
                      Random& rng)
     : config_(config), clock_(clock), transport_(transport), rng_(rng), cache_(config.cache) {
+  if (config_.auth) auth_ = QueryAuth{config_.auth->id, dhcp::HmacMd5Key(config_.auth->secret), 0};
   for (uint32_t addr : config_.servers) {
     auto s = std::make_unique<Server>();
     s->addr = addr;
@@ -211,6 +216,13 @@ void Requester::Transmit(Leg& leg, absl::Time now) {
   opts.giaddr = config_.giaddr;
   opts.prl = config_.prl;
   opts.relay_agent_info = config_.relay_agent_info;
+  if (auth_) {
+    // RDM 0: the wall clock in ns, never below the last counter + 1, so it
+    // also grows across runs of a short-lived tool like lq-query.
+    auth_->counter = std::max<uint64_t>(auth_->counter + 1,
+                                        static_cast<uint64_t>(absl::ToUnixNanos(now)));
+    opts.auth = &*auth_;
+  }
   auto n = BuildQuery(leg.query->key, opts, leg.xid, secs, buf);
   if (n.ok()) {
     if (!transport_.Send(leg.server->addr, {buf.data(), *n}).ok()) ++stats_.send_errors;
@@ -306,6 +318,20 @@ void Requester::OnDatagram(uint32_t from, std::span<const uint8_t> bytes) {
   if (server == nullptr) {
     ++stats_.stray;  // only configured servers are listened to
     return;
+  }
+  if (auth_) {  // before anything trusts the reply, even the pacer
+    dhcp::ParsedMessage m;
+    uint64_t counter = 0;
+    if (dhcp::ParseMessage(bytes, m) ||
+        dhcp::VerifyDelayedAuth(m, auth_->key_id, auth_->key, &counter) != dhcp::MacCheck::kOk) {
+      ++stats_.auth_rejected;
+      return;
+    }
+    if (counter <= server->last_auth_counter) {
+      ++stats_.auth_replayed;
+      return;
+    }
+    server->last_auth_counter = counter;
   }
   // Any leasequery response restarts the server's timer (RFC 4388 6.6).
   server->pacer.OnResponse(now);

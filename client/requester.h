@@ -58,6 +58,10 @@ struct RequesterConfig {
   // R-20 ciaddr restriction: query-by-IP only for addresses inside these
   // (the attached access networks). Empty = no restriction.
   std::vector<Prefix> access_networks;
+  // RFC 3118 delayed authentication (RFC 4388 section 7): sign every query
+  // with this key and accept only replies signed with it, with a replay
+  // counter above the last one accepted from that server.
+  std::optional<AuthKeySpec> auth;
   absl::Status Validate() const;
 };
 
@@ -88,6 +92,8 @@ struct RequesterStats {
   uint64_t dropped_by_timer = 0;  // R-17 drops (requeued, not lost)
   uint64_t gave_up = 0;           // legs that hit max_transmissions
   uint64_t send_errors = 0;
+  uint64_t auth_rejected = 0;     // reply unsigned, wrong key or bad MAC (auth configured)
+  uint64_t auth_replayed = 0;     // reply's counter not above the server's last one
 };
 
 class Requester {
@@ -135,6 +141,7 @@ class Requester {
   void Deliver();
 
   RequesterConfig config_;
+  std::optional<QueryAuth> auth_;  // from config_.auth; counter = last one sent
   const Clock& clock_;
   Transport& transport_;
   Random& rng_;

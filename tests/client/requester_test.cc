@@ -9,7 +9,9 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <string>
 
+#include "dhcp/auth_option.h"
 #include "fakes.h"
 
 namespace lqd::client {
@@ -389,6 +391,103 @@ TEST_F(RequesterTest, CallbackMayQueryAgain) {
   EXPECT_EQ(net_.sent.size(), 2u);
   Reply(net_.sent[1], MessageType::kLeaseUnassigned);
   EXPECT_EQ(results_.size(), 1u);
+}
+
+}  // namespace
+}  // namespace lqd::client
+
+// RFC 4388 section 7 / RFC 3118 delayed authentication on the requester side.
+namespace lqd::client {
+namespace {
+
+constexpr uint32_t kAuthGiaddr = testing::Ip(192, 0, 2, 2);
+constexpr uint32_t kAuthServer = testing::Ip(192, 0, 2, 1);
+
+std::vector<uint8_t> SignedAnswer(const testing::Sent& q, const std::string& secret, uint32_t id,
+                                  uint64_t counter) {
+  std::vector<uint8_t> buf(600);
+  dhcp::BootpHeader h;
+  h.op = dhcp::kOpBootReply;
+  h.xid = q.xid();
+  h.ciaddr = q.ciaddr();
+  h.giaddr = q.giaddr();
+  dhcp::MessageBuilder b(buf);
+  b.SetHeader(h);
+  b.AddMessageType(MessageType::kLeaseUnassigned);
+  const size_t at = dhcp::AddDelayedAuthOption(b, counter, id);
+  buf.resize(b.Finish());
+  dhcp::SignMessage(dhcp::HmacMd5Key({reinterpret_cast<const uint8_t*>(secret.data()), secret.size()}),
+                    buf, at);
+  return buf;
+}
+
+TEST(RequesterAuthTest, SignsQueriesAcceptsOnlyFreshRepliesSignedWithItsKey) {
+  FakeClock clock;
+  testing::RecordingTransport net;
+  testing::FixedRandom rng;
+  RequesterConfig c;
+  c.giaddr = kAuthGiaddr;
+  c.servers = {kAuthServer};
+  c.cache_answers = false;
+  c.auth = AuthKeySpec{7, {'k', 'e', 'y'}};
+  auto made = Requester::Create(c, clock, net, rng);
+  ASSERT_TRUE(made.ok()) << made.status();
+  Requester& req = **made;
+  std::vector<QueryResult> results;
+  auto collect = [&](const QueryResult& r) { results.push_back(r); };
+
+  ASSERT_TRUE(req.Query(QueryKey::ByIp(testing::Ip(10, 0, 0, 5)), collect).ok());
+  ASSERT_EQ(net.sent.size(), 1u);
+  // The query carries option 90 that verifies with the key.
+  dhcp::ParsedMessage m;
+  ASSERT_FALSE(dhcp::ParseMessage(net.sent[0].bytes, m).has_value());
+  uint64_t q_counter = 0;
+  ASSERT_EQ(dhcp::VerifyDelayedAuth(m, 7, dhcp::HmacMd5Key(std::vector<uint8_t>{'k', 'e', 'y'}),
+                                    &q_counter),
+            dhcp::MacCheck::kOk);
+  EXPECT_GT(q_counter, 0u);
+
+  // Unsigned, wrong key, wrong key id: ignored (the query stays open).
+  req.OnDatagram(kAuthServer, testing::AnswerTo(net.sent[0], MessageType::kLeaseUnassigned));
+  req.OnDatagram(kAuthServer, SignedAnswer(net.sent[0], "other", 7, 10));
+  req.OnDatagram(kAuthServer, SignedAnswer(net.sent[0], "key", 8, 10));
+  EXPECT_EQ(req.stats().auth_rejected, 3u);
+  EXPECT_TRUE(results.empty());
+  // Signed with the key: accepted.
+  req.OnDatagram(kAuthServer, SignedAnswer(net.sent[0], "key", 7, 10));
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].outcome, Outcome::kUnassigned);
+
+  // A second query's counter is higher; an answer replaying counter 10 is refused.
+  ASSERT_TRUE(req.Query(QueryKey::ByIp(testing::Ip(10, 0, 0, 6)), collect).ok());
+  ASSERT_EQ(net.sent.size(), 2u);
+  ASSERT_FALSE(dhcp::ParseMessage(net.sent[1].bytes, m).has_value());
+  uint64_t q2 = 0;
+  ASSERT_EQ(dhcp::VerifyDelayedAuth(m, 7, dhcp::HmacMd5Key(std::vector<uint8_t>{'k', 'e', 'y'}), &q2),
+            dhcp::MacCheck::kOk);
+  EXPECT_GT(q2, q_counter);
+  req.OnDatagram(kAuthServer, SignedAnswer(net.sent[1], "key", 7, 10));
+  EXPECT_EQ(req.stats().auth_replayed, 1u);
+  EXPECT_EQ(results.size(), 1u);
+  req.OnDatagram(kAuthServer, SignedAnswer(net.sent[1], "key", 7, 11));
+  EXPECT_EQ(results.size(), 2u);
+}
+
+TEST(ParseAuthKeyTest, TextAndHexSecretsAndClearErrors) {
+  auto k = ParseAuthKey("7:s3cret");
+  ASSERT_TRUE(k.ok()) << k.status();
+  EXPECT_EQ(k->id, 7u);
+  EXPECT_EQ(std::string(k->secret.begin(), k->secret.end()), "s3cret");
+  k = ParseAuthKey("4294967295:hex:00fFa0");
+  ASSERT_TRUE(k.ok()) << k.status();
+  EXPECT_EQ(k->id, 4294967295u);
+  EXPECT_EQ(k->secret, (std::vector<uint8_t>{0x00, 0xff, 0xa0}));
+  EXPECT_EQ(ParseAuthKey("x:1").status().message(), "the key ID before ':' must be a number 0..4294967295");
+  EXPECT_FALSE(ParseAuthKey("4294967296:a").ok());
+  EXPECT_FALSE(ParseAuthKey("7").ok());
+  EXPECT_FALSE(ParseAuthKey("7:").ok());
+  EXPECT_FALSE(ParseAuthKey("7:hex:abc").ok());
+  EXPECT_FALSE(ParseAuthKey("7:hex:zz").ok());
 }
 
 }  // namespace
