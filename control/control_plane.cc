@@ -259,6 +259,8 @@ absl::Status ControlPlane::Start(const std::vector<Lease>& initial) {
         !st.ok())
       return st;
   }
+  if (ha_server_) mgmt_->AddServer("kea-ha", ha_server_.get());
+  if (mgmt_server_) mgmt_->AddServer("management", mgmt_server_.get());
 
   // A follower that is lqd's only feed may also drop snapshot leases its
   // file no longer has (nobody else could have put them there).

@@ -128,6 +128,30 @@ HttpResponse ManagementApi::Metrics() {
                     "lqd_kea_ha_commands_total{outcome=\"error\"} ", k.errors, "\n",
                     "lqd_kea_ha_commands_total{outcome=\"unsupported\"} ", k.unsupported, "\n");
   }
+  if (!servers_.empty()) {
+    struct Row {
+      const char* name;
+      const char* help;
+      uint64_t HttpServerCounters::*field;
+    };
+    static constexpr Row kRows[] = {
+        {"lqd_http_connections_accepted_total", "TCP connections accepted", &HttpServerCounters::connections_accepted},
+        {"lqd_http_connections_refused_total", "connections closed at once: too many open",
+         &HttpServerCounters::connections_refused},
+        {"lqd_http_requests_total", "HTTP requests parsed", &HttpServerCounters::requests},
+        {"lqd_http_bad_requests_total", "malformed or oversized requests", &HttpServerCounters::bad_requests},
+        {"lqd_http_auth_failures_total", "requests refused for missing or wrong basic auth",
+         &HttpServerCounters::auth_failures},
+        {"lqd_http_tls_handshake_failures_total",
+         "TLS handshakes that failed (no or untrusted client certificate, not TLS)",
+         &HttpServerCounters::tls_handshake_failures},
+    };
+    for (const Row& row : kRows) {
+      absl::StrAppend(&m, "# HELP ", row.name, " ", row.help, "\n# TYPE ", row.name, " counter\n");
+      for (const auto& [name, srv] : servers_)
+        absl::StrAppend(&m, row.name, "{server=\"", name, "\"} ", srv->counters().*row.field, "\n");
+    }
+  }
   if (extra_metrics_) m += extra_metrics_();
   return {200, "text/plain; version=0.0.4", m};
 }

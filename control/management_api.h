@@ -17,6 +17,8 @@
 
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "control/http_server.h"
 #include "control/kea_ha_ingest.h"
@@ -38,6 +40,8 @@ class ManagementApi {
   // Extra Prometheus lines (the dataplane's counters), appended to /metrics.
   void SetExtraMetrics(std::function<std::string()> f) { extra_metrics_ = std::move(f); }
   void SetIngest(const KeaHaIngest* ingest) { ingest_ = ingest; }
+  // HTTP servers whose counters /metrics exports, labelled server="<name>".
+  void AddServer(std::string name, const HttpServer* s) { servers_.emplace_back(std::move(name), s); }
   // POST /v1/reload runs this (on the control thread, like every handler).
   void SetReload(std::function<HttpResponse()> f) { reload_ = std::move(f); }
 
@@ -51,6 +55,7 @@ class ManagementApi {
   const ManagementState& state_;
   Clock clock_;
   const KeaHaIngest* ingest_ = nullptr;
+  std::vector<std::pair<std::string, const HttpServer*>> servers_;
   std::function<std::string()> extra_metrics_;
   std::function<HttpResponse()> reload_;
 };
