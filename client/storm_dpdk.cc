@@ -241,7 +241,12 @@ absl::Status SetupPort(uint16_t port, rte_mempool* pool) {
     return absl::InternalError(absl::StrCat("rte_eth_tx_queue_setup: ", Errno(rc)));
   }
   if ((rc = rte_eth_dev_start(port)) != 0) {
-    return absl::InternalError(absl::StrCat("rte_eth_dev_start: ", Errno(rc)));
+    rte_eth_dev_info info{};
+    const bool memif = rte_eth_dev_info_get(port, &info) == 0 && info.driver_name != nullptr &&
+                       std::strstr(info.driver_name, "memif") != nullptr;
+    return absl::UnavailableError(
+        absl::StrCat("rte_eth_dev_start: ", Errno(rc),
+                     memif ? " (a memif client needs its server listening on the socket first)" : ""));
   }
   return absl::OkStatus();
 }
