@@ -193,7 +193,17 @@ class Lqd:
             return f.read()
 
     def stats(self, command="/lqd/stats"):
-        return lqd_telemetry.query(self.prefix, command)[command]
+        # DPDK telemetry serves at most 10 clients and closes a connection
+        # over that at once; a CPU-starved lqd may not have reaped the
+        # previous (already closed) ones yet. Retry briefly.
+        deadline = time.time() + 10
+        while True:
+            try:
+                return lqd_telemetry.query(self.prefix, command)[command]
+            except ConnectionResetError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.1)
 
     def stop(self, timeout=20):
         """SIGTERM, wait; returns (exit code, output)."""
