@@ -118,21 +118,31 @@ bool TrimTo(rte_mbuf* m, size_t n) {
          rte_pktmbuf_trim(m, static_cast<uint16_t>(rte_pktmbuf_data_len(m) - n)) == 0;
 }
 
-void HandleFrame(LcoreConf& lc, unsigned port_index, rte_mbuf* m, const BurstCtx& b) {
+// A leasequery parked between stage 1 and stage 3 of its burst.
+struct PendingQuery {
+  rte_mbuf* m;
+  Classified c;
+};
+
+// Stage 1 for one frame: classify; ARP, ICMP echo, exception frames and
+// drops are finished here. A leasequery is parked in `pending` (returns
+// true) after the first lease-store prefetch hint for it.
+bool ClassifyOrFinish(LcoreConf& lc, unsigned port_index, rte_mbuf* m, PendingQuery& pending) {
   LcoreCounters& ctr = *lc.counters;
   const PortCtx& port = lc.shared->ports[port_index];
   if (unlikely(m->nb_segs != 1)) {  // 2 KB mbufs and a 1500 MTU: only jumbo frames
     ++ctr.classify_drop[static_cast<size_t>(ClassifyDrop::kOversizeFrame)];
     rte_pktmbuf_free(m);
-    return;
+    return false;
   }
   std::span<uint8_t> frame(rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_data_len(m));
   const Classified c = ClassifyFrame(frame, port.identity);
   bool send = false;
   switch (c.cls) {
     case FrameClass::kLeaseQuery:
-      send = HandleLeaseQuery(lc, port, m, c, b);
-      break;
+      lc.shared->engine->Prefetch(PrefetchStage::kSlot, frame.subspan(c.payload_off, c.payload_len));
+      pending = {m, c};
+      return true;
     case FrameClass::kArp:
       send = BuildArpReply(frame, c, port.mac.addr_bytes) != 0;
       ctr.arp += send;
@@ -145,7 +155,7 @@ void HandleFrame(LcoreConf& lc, unsigned port_index, rte_mbuf* m, const BurstCtx
       if (lc.exc_tx != nullptr) {
         ++ctr.exception;
         lc.counters->tx += rte_eth_tx_buffer(lc.shared->exception_port, lc.queue, lc.exc_tx, m);
-        return;
+        return false;
       }
       ++ctr.exception_drop;
       break;
@@ -155,6 +165,36 @@ void HandleFrame(LcoreConf& lc, unsigned port_index, rte_mbuf* m, const BurstCtx
   }
   if (send) Send(lc, port_index, m);
   else rte_pktmbuf_free(m);
+  return false;
+}
+
+// One RX burst of one port, in three stages so that the lease-store misses
+// of the whole burst overlap (a lookup at a million leases is two dependent
+// misses: the index slot, then the record):
+//   1. classify every frame (prefetching frames ahead); finish all but the
+//      leasequeries, which get the index-slot prefetch and wait;
+//   2. for every leasequery, prefetch the lease record (its slot has arrived);
+//   3. answer every leasequery and queue the replies.
+void HandleBurst(LcoreConf& lc, unsigned port_index, rte_mbuf** pkts, uint16_t nb,
+                 const BurstCtx& b) {
+  const QueryEngine& engine = *lc.shared->engine;
+  PendingQuery lq[kBurstSize];
+  unsigned n_lq = 0;
+  for (int j = 0; j < kPrefetchOffset && j < nb; ++j)
+    rte_prefetch0(rte_pktmbuf_mtod(pkts[j], void*));
+  for (int j = 0; j < nb; ++j) {
+    if (j + kPrefetchOffset < nb) rte_prefetch0(rte_pktmbuf_mtod(pkts[j + kPrefetchOffset], void*));
+    n_lq += ClassifyOrFinish(lc, port_index, pkts[j], lq[n_lq]);
+  }
+  for (unsigned i = 0; i < n_lq; ++i) {
+    const uint8_t* frame = rte_pktmbuf_mtod(lq[i].m, const uint8_t*);
+    engine.Prefetch(PrefetchStage::kEntry, {frame + lq[i].c.payload_off, lq[i].c.payload_len});
+  }
+  const PortCtx& port = lc.shared->ports[port_index];
+  for (unsigned i = 0; i < n_lq; ++i) {
+    if (HandleLeaseQuery(lc, port, lq[i].m, lq[i].c, b)) Send(lc, port_index, lq[i].m);
+    else rte_pktmbuf_free(lq[i].m);
+  }
 }
 
 void DrainTx(LcoreConf& lc) {
@@ -243,13 +283,7 @@ int LcoreMain(void* arg) {
       if (nb == 0) continue;
       lc.counters->rx += nb;
       if (b.now == 0) b.now = NowSeconds();
-      int j = 0;
-      for (; j < kPrefetchOffset && j < nb; ++j) rte_prefetch0(rte_pktmbuf_mtod(pkts[j], void*));
-      for (j = 0; j < nb - kPrefetchOffset; ++j) {
-        rte_prefetch0(rte_pktmbuf_mtod(pkts[j + kPrefetchOffset], void*));
-        HandleFrame(lc, pi, pkts[j], b);
-      }
-      for (; j < nb; ++j) HandleFrame(lc, pi, pkts[j], b);
+      HandleBurst(lc, pi, pkts, nb, b);
     }
     // No lease pointer survives the burst: tell the writer.
     qsbr.Quiescent(lc.reader);

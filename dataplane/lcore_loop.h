@@ -5,12 +5,15 @@
 //
 //   while (!force_quit) {
 //     TX drain       every kDrainUs, flush the TX buffers of every port
-//     RX             per (port, queue) of this lcore: rx burst, then per frame
-//                      classify -> [leasequery] acl -> parse -> acl(giaddr)
-//                      -> rate limit -> QueryEngine::Answer (into the mbuf)
-//                      -> reply_frame -> tx buffer
-//                    [arp | icmp echo] -> reply_frame -> tx buffer
-//                    [exception] -> exception port, or drop
+//     RX             per (port, queue) of this lcore: rx burst, then
+//                    1. per frame: classify ->
+//                       [arp | icmp echo] -> reply_frame -> tx buffer
+//                       [exception] -> exception port, or drop
+//                       [leasequery] -> lease index prefetch, parked
+//                    2. per parked leasequery: lease record prefetch
+//                    3. per parked leasequery: acl -> parse -> acl(giaddr)
+//                       -> rate limit -> QueryEngine::Answer (into the mbuf)
+//                       -> reply_frame -> tx buffer
 //     Qsbr quiescent once per loop: no lease pointer outlives a burst
 //     exception RX   frames the kernel sends back go out of port 0
 //     writer duty    (single-lcore mode) the control plane's Poll() now and then

@@ -178,6 +178,19 @@ const char* QueryRegimeName(QueryRegime r) {
   return "unknown";
 }
 
+void QueryEngine::Prefetch(PrefetchStage stage, std::span<const uint8_t> bootp,
+                           VpnId vpn) const {
+  if (bootp.size() < dhcp::kFixedHeaderLen) return;
+  if (const uint32_t ciaddr = dhcp::LoadBe32(bootp.data() + dhcp::kOffCiaddr)) {
+    store_.PrefetchIp(stage, ciaddr, vpn);
+    return;
+  }
+  const uint8_t hlen = bootp[dhcp::kOffHlen];
+  if (hlen == 0 || hlen > dhcp::kChaddrLen) return;
+  store_.PrefetchHwAddr(stage, bootp[dhcp::kOffHtype],
+                        bootp.subspan(dhcp::kOffChaddr, hlen), vpn);
+}
+
 QueryResult QueryEngine::Answer(const dhcp::ParsedMessage& q, const QueryContext& ctx,
                                 std::span<uint8_t> out) const {
   const Policy& policy = *ctx.policy;

@@ -93,6 +93,16 @@ class QueryEngine {
   QueryResult Answer(const dhcp::ParsedMessage& query, const QueryContext& ctx,
                      std::span<uint8_t> out) const;
 
+  // Burst prefetch: before answering a burst, call Prefetch(kSlot, ...) for
+  // every query, then Prefetch(kEntry, ...) for every query, then Answer()
+  // each (LeaseStore's prefetch hints, §4 of lease_store.h). At a million
+  // leases a lookup is two dependent cache misses; this overlaps them across
+  // the burst. `bootp` is the unparsed query: only the fixed header is read
+  // (ciaddr, else htype/hlen/chaddr), so by-client-id queries with an empty
+  // chaddr get no hint. A hint only: any bytes are safe, nothing changes.
+  void Prefetch(PrefetchStage stage, std::span<const uint8_t> bootp,
+                VpnId vpn = kGlobalVpn) const;
+
  private:
   const LeaseStore& store_;
 };

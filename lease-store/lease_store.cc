@@ -397,6 +397,35 @@ class Index {
     }
   }
 
+  // ---- Reader prefetch hints (§4): the first touches the home slot; the
+  // second (once that line has arrived) probes to the first slot with the
+  // key's tag and touches what it points at. Neither changes anything.
+  void PrefetchSlot(uint64_t h) const {
+    const Table* t = TableFor(h);
+    __builtin_prefetch(&t->slots()[h & t->mask]);
+  }
+  void PrefetchEntry(uint64_t h) const {
+    const Table* t = TableFor(h);
+    const std::atomic<uint64_t>* slots = t->slots();
+    const uint64_t tag = TagOf(h);
+    for (uint64_t i = h & t->mask;; i = (i + 1) & t->mask) {
+      const uint64_t v = slots[i].load(std::memory_order_acquire);
+      if ((v & ~kPtrMask) == tag) {
+        // A record spans two lines (header, then client-id/option 82 bytes);
+        // a group's member array is usually within one.
+        const char* p = reinterpret_cast<const char*>(v & kPtrMask & ~kGroupBit);
+        __builtin_prefetch(p);
+        if (!IsGroup(v)) __builtin_prefetch(p + 64);
+        return;
+      }
+      if (v == 0) return;
+    }
+  }
+  void Prefetch(PrefetchStage stage, uint64_t h) const {
+    if (stage == PrefetchStage::kSlot) PrefetchSlot(h);
+    else PrefetchEntry(h);
+  }
+
   // ---- Writer
   Pos Locate(const Key& k, uint64_t h) const {
     const uint32_t s = ShardOf(h);
@@ -861,6 +890,18 @@ void LeaseStore::FindByIpBatch(const uint32_t* ips, size_t n, const LeaseRecord*
       }
     }
   }
+}
+
+void LeaseStore::PrefetchIp(PrefetchStage stage, uint32_t ip, VpnId vpn) const {
+  const Impl& m = *impl_;
+  m.ip.Prefetch(stage, HashIp(m.seed, vpn, ip));
+}
+
+void LeaseStore::PrefetchHwAddr(PrefetchStage stage, uint8_t htype,
+                                std::span<const uint8_t> chaddr, VpnId vpn) const {
+  if (chaddr.empty() || chaddr.size() > 16) return;
+  const Impl& m = *impl_;
+  m.hw.Prefetch(stage, HwTraits::Hash(m.hw.seed(), HwTraits::MakeKey(vpn, htype, chaddr)));
 }
 
 LeaseGroupView LeaseStore::FindByHwAddr(uint8_t htype, std::span<const uint8_t> chaddr,

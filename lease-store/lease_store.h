@@ -93,7 +93,10 @@
 //
 // §4 Batches. FindByIpBatch works in groups of 16: hash all and prefetch the
 // home slots; probe to the first tag match and prefetch the records; then
-// confirm. The misses overlap, as with rte_hash_lookup_bulk_data.
+// confirm. The misses overlap, as with rte_hash_lookup_bulk_data. Callers
+// that interleave other work with each lookup (the query engine) get the
+// same two steps as hints, PrefetchIp/PrefetchHwAddr(kSlot, then kEntry),
+// and then call Find*: the probe repeats on lines already in cache.
 //
 // §5 Reclamation: own QSBR (qsbr.h) rather than rte_rcu_qsbr. (a) The store
 // must build and be tested without the EAL, under TSan and ASan; DPDK's
@@ -173,6 +176,9 @@ class LeaseGroupView {
   uint32_t size_ = 0;
 };
 
+// Stages of LeaseStore::Prefetch*: the index slot, then what it points at.
+enum class PrefetchStage : uint8_t { kSlot, kEntry };
+
 struct LeaseStoreOptions {
   // Shards per index (power of two). More shards = smaller rehash pauses
   // and more parallelism in BulkLoad.
@@ -207,6 +213,16 @@ class LeaseStore {
                      VpnId vpn = kGlobalVpn) const;
   LeaseGroupView FindByHwAddr(uint8_t htype, std::span<const uint8_t> chaddr,
                               VpnId vpn = kGlobalVpn) const;
+
+  // Prefetch hints for a burst of lookups (§4), for callers that cannot use
+  // a *Batch call because each lookup is followed by other work (the query
+  // engine): call Prefetch*(kSlot) for every key of the burst, then
+  // Prefetch*(kEntry) for every key, then Find*(): the index-slot misses and
+  // then the record misses of the whole burst overlap instead of being paid
+  // one after another. Hints only: no result changes, any key is safe.
+  void PrefetchIp(PrefetchStage stage, uint32_t ip, VpnId vpn = kGlobalVpn) const;
+  void PrefetchHwAddr(PrefetchStage stage, uint8_t htype, std::span<const uint8_t> chaddr,
+                      VpnId vpn = kGlobalVpn) const;
   LeaseGroupView FindByClientId(std::span<const uint8_t> client_id,
                                 VpnId vpn = kGlobalVpn) const;
   // True if `ip` is inside a range the primary manages.

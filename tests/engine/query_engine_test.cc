@@ -533,6 +533,32 @@ TEST_F(EngineTest, ReplyThatDoesNotFitIsDropped) {
   EXPECT_EQ(r.drop, EngineDrop::kReplyOverflow);
 }
 
+// ---- Burst prefetch hints: safe on any bytes, no effect on the answer.
+TEST_F(EngineTest, PrefetchHintsChangeNoAnswerAndTolerateAnyBytes) {
+  Add(MakeLease(kIp(10, 1, 0, 5), 1, 10, 3600));
+  QsbrReader reader(store_.qsbr());
+  // Garbage, short, and header-only inputs (hlen 0, hlen > 16) are ignored.
+  std::vector<uint8_t> junk(300, 0xff);
+  junk[dhcp::kOffHlen] = 200;
+  for (auto stage : {PrefetchStage::kSlot, PrefetchStage::kEntry}) {
+    engine_.Prefetch(stage, {});
+    engine_.Prefetch(stage, std::span<const uint8_t>(junk.data(), 20));
+    engine_.Prefetch(stage, junk);
+  }
+  Query by_mac;
+  by_mac.hw = Mac(1);
+  for (const Query& q : {WithIp(kIp(10, 1, 0, 5)), WithIp(kIp(10, 1, 0, 6)), by_mac}) {
+    const QueryResult plain = Ask(q);
+    const std::vector<uint8_t> plain_reply = reply_bytes_;
+    engine_.Prefetch(PrefetchStage::kSlot, query_bytes_);
+    engine_.Prefetch(PrefetchStage::kEntry, query_bytes_);
+    const QueryResult hinted = engine_.Answer(query_, ctx_, out_);
+    ASSERT_EQ(plain.reply, hinted.reply);
+    EXPECT_EQ(plain.type, hinted.type);
+    EXPECT_EQ(std::vector<uint8_t>(out_, out_ + hinted.len), plain_reply);
+  }
+}
+
 TEST(EngineNames, EveryDropHasANameAndDescription) {
   for (size_t i = 0; i < static_cast<size_t>(EngineDrop::kCount); ++i) {
     auto d = static_cast<EngineDrop>(i);

@@ -126,6 +126,10 @@ void ReaderLoop(LeaseStore& s, const std::atomic<bool>& done, int seed, ReaderRe
     const VpnId vpn = kVpns[rng() & 1];
     // By IP.
     const uint32_t ip = kNet + rng() % kIps;
+    // The burst prefetch hints run against a changing table too (TSan
+    // checks their loads); they must not change what Find returns.
+    s.PrefetchIp(PrefetchStage::kSlot, ip, vpn);
+    s.PrefetchIp(PrefetchStage::kEntry, ip, vpn);
     if (const LeaseRecord* r = s.FindByIp(ip, vpn)) {
       ++out.found;
       if (std::string e = Check(r); !e.empty()) fail("by ip: " + e);
@@ -145,6 +149,8 @@ void ReaderLoop(LeaseStore& s, const std::atomic<bool>& done, int seed, ReaderRe
     const uint32_t c = rng() % kClients;
     const HwAddr hw = MacOf(c);
     const std::string cid = CidOf(c);
+    s.PrefetchHwAddr(PrefetchStage::kSlot, hw.htype, {hw.bytes, hw.hlen}, vpn);
+    s.PrefetchHwAddr(PrefetchStage::kEntry, hw.htype, {hw.bytes, hw.hlen}, vpn);
     for (int which = 0; which < 2; ++which) {
       if (which == 1 && cid.empty()) break;
       const LeaseGroupView g =
