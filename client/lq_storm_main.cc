@@ -73,6 +73,9 @@ ABSL_FLAG(std::string, dpdk, "",
 ABSL_FLAG(std::string, dpdk_port, "0", "DPDK path: port id of the device to use");
 ABSL_FLAG(std::string, server_mac, "",
           "DPDK path: the server's MAC (default: resolved by ARP for --server)");
+ABSL_FLAG(bool, dpdk_hold, false,
+          "DPDK path: after the report, keep the port up until stdin is closed (so the "
+          "server's counters can be read before it sees the link go down)");
 ABSL_FLAG(bool, json, false, "final report as one JSON object on stdout");
 
 namespace lqd::client {
@@ -253,18 +256,29 @@ int Main(int argc, char** argv) {
   StormResult total;
   absl::Time start = absl::Now();
   if (dpdk) {
+    // The report is printed while the port is still up; see --dpdk-hold.
+    const bool hold = absl::GetFlag(FLAGS_dpdk_hold);
+    dc.before_teardown = [&](const StormResult& r, absl::Time t0) {
+      PrintReport(o, sh, r, subscribers, "dpdk", absl::ToDoubleSeconds(absl::Now() - t0), t0);
+      std::fflush(stdout);
+      if (hold) {
+        char buf[256];
+        while (std::fread(buf, 1, sizeof(buf), stdin) > 0) {
+        }
+      }
+    };
     auto r = RunDpdkStorm(dc, sh, conc, &start);
     if (!r.ok()) {
       std::fprintf(stderr, "lq-storm: --dpdk: %s\n", std::string(r.status().message()).c_str());
       return r.status().code() == absl::StatusCode::kInvalidArgument ? cli::kExitUsage
                                                                     : cli::kExitOsError;
     }
-    total = *std::move(r);
-  } else if (int rc = RunKernel(sh, conc, absl::GetFlag(FLAGS_freebind), total, start); rc != 0) {
-    return rc;
+    return 0;
   }
+  if (absl::GetFlag(FLAGS_dpdk_hold)) cli::UsageError("--dpdk-hold", "only with --dpdk");
+  if (int rc = RunKernel(sh, conc, absl::GetFlag(FLAGS_freebind), total, start); rc != 0) return rc;
   const double elapsed = absl::ToDoubleSeconds(absl::Now() - start);
-  PrintReport(o, sh, total, subscribers, dpdk ? "dpdk" : "kernel", elapsed, start);
+  PrintReport(o, sh, total, subscribers, "kernel", elapsed, start);
   return 0;
 }
 

@@ -325,6 +325,7 @@ absl::StatusOr<StormResult> RunOnPort(const DpdkStormConfig& cfg, StormShared& s
     std::fprintf(stderr, "lq-storm: %llu frames not sent (TX ring full or mbufs exhausted)\n",
                  static_cast<unsigned long long>(io.tx_dropped()));
   }
+  if (cfg.before_teardown) cfg.before_teardown(worker.result(), *start);
   return worker.result();
 }
 

@@ -14,6 +14,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,9 @@ struct DpdkStormConfig {
   std::string eal_args;  // whitespace-separated EAL arguments
   uint16_t port_id = 0;  // DPDK port to use (0: the first probed device)
   std::optional<std::array<uint8_t, 6>> server_mac;  // unset: ARP for the server
+  // Called with the result while the port is still up (the peer has not
+  // seen a disconnect yet): lq-storm prints its report here.
+  std::function<void(const StormResult&, absl::Time start)> before_teardown;
 };
 
 // Splits `eal_args` into argv words (whitespace; no quoting).
