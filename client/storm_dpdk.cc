@@ -278,17 +278,17 @@ absl::StatusOr<StormResult> RunOnPort(const DpdkStormConfig& cfg, StormShared& s
                                       std::vector<StormConcentrator>& conc, absl::Time* start,
                                       rte_mempool* pool) {
   const uint16_t port = cfg.port_id;
-  rte_ether_addr own{};
-  rte_eth_macaddr_get(port, &own);
-  if (!WaitLinkUp(port, absl::Now() + absl::Seconds(15))) {
-    return absl::UnavailableError(absl::StrCat(
-        "port ", port, ": link still down after 15 s (memif: is the peer running on that socket?)"));
-  }
   const StormOptions& o = *sh.opt;
   const unsigned lcore = rte_get_next_lcore(-1, 1, 0);
   if (lcore >= RTE_MAX_LCORE) {
     return absl::InvalidArgumentError(
         "DPDK mode needs two lcores (e.g. -l 0-1): a generator and the main one for progress");
+  }
+  rte_ether_addr own{};
+  rte_eth_macaddr_get(port, &own);
+  if (!WaitLinkUp(port, absl::Now() + absl::Seconds(15))) {
+    return absl::UnavailableError(absl::StrCat(
+        "port ", port, ": link still down after 15 s (memif: is the peer running on that socket?)"));
   }
   rte_ether_addr server_mac{};
   if (cfg.server_mac) {
