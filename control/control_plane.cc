@@ -363,7 +363,9 @@ void ControlPlane::Poll(int timeout_ms) {
     nanosleep(&ts, nullptr);
   }
   const uint32_t now = clock_();
-  if (persist_ && journal_unsynced_) SyncJournal(false);  // the interval's deferred fdatasync
+  // The interval's deferred fdatasync; while degraded (disk full, read-only)
+  // also a retry, so the backlog lands and health recovers once space returns.
+  if (persist_ && (journal_unsynced_ || !mstate_.degraded.empty())) SyncJournal(false);
   if (persist_ && persist_->appended_since_snapshot() >= cfg_.snapshot_every_updates) {
     if (absl::Status st = persist_->WriteSnapshot(store_); !st.ok()) mstate_.degraded = std::string(st.message());
   }

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 
@@ -136,9 +137,11 @@ std::string LoadSnapshot(const std::string& bytes, uint64_t* next_gen, std::vect
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Persistence>> Persistence::Open(const std::string& dir, Recovered* out) {
+absl::StatusOr<std::unique_ptr<Persistence>> Persistence::Open(const std::string& dir, Recovered* out,
+                                                               PersistenceLimits limits) {
   if (mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) return Errno(absl::StrCat("create state-dir ", dir));
   std::unique_ptr<Persistence> p(new Persistence(dir));
+  p->limits_ = limits;
   RecoveryReport& rep = out->report;
 
   uint64_t next_gen = 0;
@@ -212,19 +215,56 @@ absl::Status Persistence::OpenJournal(uint64_t gen) {
   if (fd < 0) return Errno(absl::StrCat("open ", path));
   std::string header(kJournalMagic, 8);
   header.append(reinterpret_cast<const char*>(&gen), 8);
+  // On failure the half-made file goes: recovery must not meet a journal
+  // without a whole header.
   if (auto st = WriteAll(fd, header.data(), header.size(), path); !st.ok()) {
     close(fd);
+    unlink(path.c_str());
     return st;
   }
   if (fdatasync(fd) != 0) {
+    auto st = Errno(absl::StrCat("fdatasync ", path));
     close(fd);
-    return Errno(absl::StrCat("fdatasync ", path));
+    unlink(path.c_str());
+    return st;
   }
   FsyncDir(dir_);
   if (journal_fd_ >= 0) close(journal_fd_);
   journal_fd_ = fd;
   gen_ = gen;
+  journal_size_ = static_cast<off_t>(header.size());
   return absl::OkStatus();
+}
+
+absl::Status Persistence::WritePending() {
+  if (buffer_.empty()) return absl::OkStatus();
+  auto st = WriteAll(journal_fd_, buffer_.data(), buffer_.size(), JournalName(gen_));
+  if (st.ok()) {
+    journal_size_ += static_cast<off_t>(buffer_.size());
+    buffer_.clear();
+    pending_updates_ = 0;
+    return st;
+  }
+  // Disk full or read-only: cut what did get written, so the journal never
+  // holds a torn record followed by good ones, and keep the buffer for the
+  // next attempt. Past limits_.max_pending_bytes the buffer is dropped and only a
+  // full snapshot can make the state directory complete again.
+  if (ftruncate(journal_fd_, journal_size_) != 0 || lseek(journal_fd_, journal_size_, SEEK_SET) < 0)
+    needs_snapshot_ = true;  // cannot tell what the journal holds any more
+  if (buffer_.size() > limits_.max_pending_bytes) {
+    lost_updates_ += pending_updates_;
+    buffer_.clear();
+    pending_updates_ = 0;
+    needs_snapshot_ = true;
+  }
+  return st;
+}
+
+absl::Status Persistence::LostStatus() const {
+  return absl::UnavailableError(absl::StrCat(
+      "the journal could not record ", lost_updates_,
+      " update(s) while the state directory was failing; they are served from memory and the next "
+      "snapshot will store them"));
 }
 
 absl::Status Persistence::Append(const LeaseUpdate& u) {
@@ -232,33 +272,43 @@ absl::Status Persistence::Append(const LeaseUpdate& u) {
   EncodeLeaseUpdate(u, payload);
   AppendRecord(buffer_, payload);
   ++since_snapshot_;
-  if (buffer_.size() >= (1 << 20)) {
-    auto st = WriteAll(journal_fd_, buffer_.data(), buffer_.size(), JournalName(gen_));
-    buffer_.clear();
-    return st;
-  }
+  ++pending_updates_;
+  if (buffer_.size() >= (1 << 20)) return WritePending();
   return absl::OkStatus();
 }
 
 absl::Status Persistence::Flush() {
-  if (buffer_.empty()) return absl::OkStatus();
-  auto st = WriteAll(journal_fd_, buffer_.data(), buffer_.size(), JournalName(gen_));
-  buffer_.clear();
-  return st;
+  if (auto st = WritePending(); !st.ok()) return st;
+  return needs_snapshot_ ? LostStatus() : absl::OkStatus();
 }
 
 absl::Status Persistence::Sync() {
-  if (!buffer_.empty()) {
-    auto st = WriteAll(journal_fd_, buffer_.data(), buffer_.size(), JournalName(gen_));
-    buffer_.clear();
-    if (!st.ok()) return st;
+  if (auto st = WritePending(); !st.ok()) return st;
+  if (fdatasync(journal_fd_) != 0) {
+    // After a failed fdatasync the kernel may have dropped the dirty pages:
+    // nothing since the last good sync can be trusted to be on disk.
+    needs_snapshot_ = true;
+    return Errno(absl::StrCat("fdatasync ", JournalName(gen_)));
   }
-  if (fdatasync(journal_fd_) != 0) return Errno(absl::StrCat("fdatasync ", JournalName(gen_)));
-  return absl::OkStatus();
+  return needs_snapshot_ ? LostStatus() : absl::OkStatus();
 }
 
 absl::Status Persistence::WriteSnapshot(const LeaseStore& store) {
-  if (auto st = Sync(); !st.ok()) return st;
+  // After a failure, retry at most every kSnapshotRetry: each attempt may
+  // write most of a snapshot before the disk fills again.
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  if (!last_snapshot_error_.ok() && ts.tv_sec < next_snapshot_try_) return last_snapshot_error_;
+  next_snapshot_try_ = ts.tv_sec + limits_.snapshot_retry_seconds;
+  last_snapshot_error_ = WriteSnapshotNow(store);
+  return last_snapshot_error_;
+}
+
+absl::Status Persistence::WriteSnapshotNow(const LeaseStore& store) {
+  // The snapshot covers every update, so pending or lost journal records
+  // do not stop it: only the journal's own write and sync must work.
+  if (auto st = WritePending(); !st.ok()) return st;
+  if (fdatasync(journal_fd_) != 0) return Errno(absl::StrCat("fdatasync ", JournalName(gen_)));
   const uint64_t old_gen = gen_;
   if (auto st = OpenJournal(gen_ + 1); !st.ok()) return st;
 
@@ -306,6 +356,8 @@ absl::Status Persistence::WriteSnapshot(const LeaseStore& store) {
   for (uint64_t g : ListJournals(dir_))
     if (g <= old_gen) unlink((dir_ + "/" + JournalName(g)).c_str());
   since_snapshot_ = 0;
+  needs_snapshot_ = false;
+  lost_updates_ = 0;
   return absl::OkStatus();
 }
 

@@ -23,7 +23,21 @@
 // mid-write, never acknowledged) is cut off; any other checksum failure is
 // reported loudly, and a corrupt snapshot is never served: recovery says
 // so and the caller must reconcile from the primary in full.
+//
+// Disk full / read-only at run time: a failed journal write is cut back to
+// the last whole record (never a torn record followed by good ones) and the
+// buffered updates stay buffered, so the next Flush()/Sync() retries them
+// and succeeds once space returns. Past max_pending_bytes of backlog (or
+// after a failed fdatasync, whose pages the kernel may have dropped) the
+// backlog is dropped, Flush()/Sync() keep failing with a message saying so,
+// and appended_since_snapshot() reports "a lot" so the caller's snapshot
+// trigger fires; the next WriteSnapshot() (which covers every lease) makes
+// the directory complete again. A failed snapshot is retried at most every
+// snapshot_retry_seconds (PersistenceLimits). Every error names the file and the fix (ENOSPC,
+// EROFS) and leaves the in-memory replica untouched.
 #pragma once
+
+#include <sys/types.h>
 
 #include <cstdint>
 #include <memory>
@@ -54,10 +68,16 @@ struct Recovered {
   RecoveryReport report;
 };
 
+struct PersistenceLimits {
+  size_t max_pending_bytes = 64u << 20;  // journal backlog kept while writes fail
+  int64_t snapshot_retry_seconds = 5;    // after a failed snapshot
+};
+
 class Persistence {
  public:
   // Creates `dir` if needed and recovers what it holds.
-  static absl::StatusOr<std::unique_ptr<Persistence>> Open(const std::string& dir, Recovered* out);
+  static absl::StatusOr<std::unique_ptr<Persistence>> Open(const std::string& dir, Recovered* out,
+                                                          PersistenceLimits limits = {});
   ~Persistence();
 
   // Buffers one update (no I/O until Sync or the buffer fills).
@@ -72,18 +92,35 @@ class Persistence {
   absl::Status WriteSnapshot(const LeaseStore& store);
 
   uint64_t journal_gen() const { return gen_; }
-  uint64_t appended_since_snapshot() const { return since_snapshot_; }
+  // Updates not yet covered by a snapshot; UINT64_MAX while only a snapshot
+  // can restore durability (see "Disk full" above).
+  uint64_t appended_since_snapshot() const { return needs_snapshot_ ? UINT64_MAX : since_snapshot_; }
+  bool needs_snapshot() const { return needs_snapshot_; }
+  size_t pending_bytes() const { return buffer_.size(); }
+
   const std::string& dir() const { return dir_; }
 
  private:
   explicit Persistence(std::string dir) : dir_(std::move(dir)) {}
   absl::Status OpenJournal(uint64_t gen);
+  // Writes the buffer to the journal; on failure cuts the journal back and
+  // keeps the buffer (see "Disk full").
+  absl::Status WritePending();
+  absl::Status WriteSnapshotNow(const LeaseStore& store);
+  absl::Status LostStatus() const;
 
   std::string dir_;
+  PersistenceLimits limits_;
   uint64_t gen_ = 0;
   int journal_fd_ = -1;
   std::string buffer_;
+  uint64_t pending_updates_ = 0;   // records in buffer_
+  off_t journal_size_ = 0;         // bytes of whole records in the journal file
+  bool needs_snapshot_ = false;
+  uint64_t lost_updates_ = 0;      // dropped from the backlog since the last snapshot
   uint64_t since_snapshot_ = 0;
+  int64_t next_snapshot_try_ = 0;  // CLOCK_MONOTONIC seconds
+  absl::Status last_snapshot_error_;
 };
 
 }  // namespace lqd::control

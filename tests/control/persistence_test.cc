@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -219,6 +220,109 @@ TEST_F(PersistenceTest, EmptyStoreSnapshotLoads) {
   auto p = Open(&r);
   EXPECT_TRUE(r.report.snapshot_found);
   EXPECT_FALSE(r.report.snapshot_corrupt) << r.report.snapshot_error;
+}
+
+// ---- Disk full at run time, on a small tmpfs the test mounts
+// (root only; skipped otherwise). lqd keeps serving from memory meanwhile:
+// the Persistence calls fail with a clear message, and recover by themselves.
+class PersistenceFaultTest : public PersistenceTest {
+ protected:
+  void SetUp() override {
+    PersistenceTest::SetUp();
+    fs::create_directories(dir_);
+    const std::string cmd = "mount -t tmpfs -o size=256k lqd-test " + dir_.string() + " 2>/dev/null";
+    if (geteuid() != 0 || std::system(cmd.c_str()) != 0) GTEST_SKIP() << "needs root to mount a tmpfs";
+    mounted_ = true;
+    state_ = dir_ / "state";
+  }
+  void TearDown() override {
+    if (mounted_) (void)std::system(("umount -l " + dir_.string()).c_str());
+    PersistenceTest::TearDown();
+  }
+  // Fills the tmpfs until write() says ENOSPC.
+  void FillDisk() {
+    std::ofstream f(dir_ / "filler", std::ios::binary);
+    std::string chunk(4096, 'x');
+    while (f.write(chunk.data(), static_cast<std::streamsize>(chunk.size())) && f.flush()) {
+    }
+  }
+  void FreeDisk() { fs::remove(dir_ / "filler"); }
+  std::unique_ptr<Persistence> OpenState(Recovered* r, PersistenceLimits limits = {}) {
+    auto p = Persistence::Open(state_.string(), r, limits);
+    EXPECT_TRUE(p.ok()) << p.status();
+    return p.ok() ? *std::move(p) : nullptr;
+  }
+  bool mounted_ = false;
+  fs::path state_;
+};
+
+TEST_F(PersistenceFaultTest, DiskFullKeepsTheBacklogAndRecoversWhenSpaceReturns) {
+  constexpr uint32_t kRecords = 300;
+  {
+    Recovered r;
+    auto p = OpenState(&r);
+    for (uint32_t i = 0; i < 10; ++i) ASSERT_TRUE(p->Append(Up(0x0A000000 + i, 5000)).ok());
+    ASSERT_TRUE(p->Sync().ok());
+
+    FillDisk();
+    // More than the page tmpfs already gave the journal (~60 B per record).
+    for (uint32_t i = 10; i < kRecords; ++i) ASSERT_TRUE(p->Append(Up(0x0A000000 + i, 5000)).ok());
+    absl::Status st = p->Sync();
+    ASSERT_FALSE(st.ok());
+    EXPECT_NE(std::string(st.message()).find("disk full"), std::string::npos) << st;
+    EXPECT_GT(p->pending_bytes(), 0u) << "the updates stay buffered for the next try";
+    EXPECT_FALSE(p->Flush().ok()) << "still full";
+    // A snapshot cannot be written either, and leaves no half file behind.
+    LeaseStore store;
+    EXPECT_FALSE(p->WriteSnapshot(store).ok());
+    EXPECT_FALSE(fs::exists(state_ / "snapshot.tmp"));
+
+    FreeDisk();
+    st = p->Sync();
+    EXPECT_TRUE(st.ok()) << st;
+    EXPECT_EQ(p->pending_bytes(), 0u);
+  }
+  // Every update, from before and during the full disk, is in the journal,
+  // with no torn record in the middle.
+  Recovered r;
+  auto p = OpenState(&r);
+  EXPECT_EQ(r.journal.size(), kRecords);
+  EXPECT_EQ(r.report.journal_bytes_discarded, 0u);
+  EXPECT_TRUE(r.report.warnings.empty()) << r.report.warnings[0];
+  for (uint32_t i = 0; i < r.journal.size(); ++i) EXPECT_EQ(r.journal[i].lease.ip, 0x0A000000 + i);
+}
+
+TEST_F(PersistenceFaultTest, BacklogOverTheLimitIsDroppedAndASnapshotRestoresDurability) {
+  LeaseStore store;
+  {
+    Recovered r;
+    PersistenceLimits limits;
+    limits.max_pending_bytes = 2000;  // a few records
+    limits.snapshot_retry_seconds = 0;
+    auto p = OpenState(&r, limits);
+    FillDisk();
+    for (uint32_t i = 0; i < 200; ++i) {
+      LeaseUpdate u = Up(0x0A000000 + i, 5000);
+      ASSERT_TRUE(store.Upsert(u.lease).ok());  // what the replica serves meanwhile
+      (void)p->Append(u);
+    }
+    absl::Status st = p->Sync();
+    ASSERT_FALSE(st.ok());
+    EXPECT_TRUE(p->needs_snapshot());
+    EXPECT_EQ(p->appended_since_snapshot(), UINT64_MAX) << "the caller's snapshot trigger fires";
+    FreeDisk();
+    st = p->Sync();
+    ASSERT_FALSE(st.ok()) << "records were dropped: not durable until a snapshot";
+    EXPECT_NE(std::string(st.message()).find("next snapshot"), std::string::npos) << st;
+    ASSERT_TRUE(p->WriteSnapshot(store).ok());
+    EXPECT_FALSE(p->needs_snapshot());
+    EXPECT_TRUE(p->Sync().ok());
+  }
+  Recovered r;
+  auto p = OpenState(&r);
+  EXPECT_EQ(r.snapshot.size(), 200u);
+  EXPECT_TRUE(r.journal.empty());
+  EXPECT_FALSE(r.report.needs_full_reconcile());
 }
 
 }  // namespace
