@@ -8,16 +8,13 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "control/log.h"
 
 namespace lqd::control {
 namespace {
 
 using nlohmann::json;
 
-void Log(const std::string& msg) {
-  std::fprintf(stderr, "lqd: control: %s\n", msg.c_str());
-  std::fflush(stderr);
-}
 
 // Reads an optional member of the expected JSON type into `out`.
 template <typename T>
@@ -213,13 +210,24 @@ absl::Status ControlPlane::Start(const std::vector<Lease>& initial) {
     if (!p.ok()) return p.status();
     persist_ = *std::move(p);
     recovery_ = rec.report;
-    for (const auto& w : rec.report.warnings) Log(w);
-    Log(absl::StrCat("recovered ", rec.snapshot.size(), " leases from the snapshot and ", rec.journal.size(),
-                     " journal records from ", cfg_.state_dir));
+    for (const auto& w : rec.report.warnings) log::Warn("persistence", w, {{"dir", cfg_.state_dir}});
+    if (rec.report.snapshot_corrupt)
+      log::Error("persistence",
+                 cfg_.kea_pull_enabled ? "CORRUPT SNAPSHOT ignored: starting from the journal, then a full pull from Kea "
+                                         "before answering"
+                                       : "CORRUPT SNAPSHOT ignored: starting from the journal only",
+                 {{"dir", cfg_.state_dir}, {"error", rec.report.snapshot_error}});
+    log::Info("persistence",
+              absl::StrCat("recovered ", rec.snapshot.size(), " leases from the snapshot and ", rec.journal.size(),
+                           " journal records from ", cfg_.state_dir),
+              {{"snapshot_leases", absl::StrCat(rec.snapshot.size())},
+               {"journal_records", absl::StrCat(rec.journal.size())},
+               {"journal_bytes_discarded", absl::StrCat(rec.report.journal_bytes_discarded)}});
     // The snapshot is newer than a lease file: it goes in last, winning duplicates.
     base.insert(base.end(), std::make_move_iterator(rec.snapshot.begin()), std::make_move_iterator(rec.snapshot.end()));
   }
-  if (absl::Status st = store_.BulkLoad(base); !st.ok()) Log(std::string(st.message()));
+  if (absl::Status st = store_.BulkLoad(base); !st.ok())
+    log::Error("control", "bulk load failed", {{"error", std::string(st.message())}});
   for (const LeaseUpdate& u : rec.journal) replica_.Apply(u, now);
 
   mgmt_ = std::make_unique<ManagementApi>(replica_, mstate_, clock_);
@@ -239,12 +247,13 @@ absl::Status ControlPlane::Start(const std::vector<Lease>& initial) {
     auto s = HttpServer::Listen(o, std::move(h));
     if (!s.ok()) return absl::Status(s.status().code(), absl::StrCat(what, ": ", s.status().message()));
     *out = *std::move(s);
-    Log(absl::StrCat(what, " listening on ", l.tls ? "https://" : "http://", l.address, ":", (*out)->port()));
+    log::Info(what, absl::StrCat("listening on ", l.tls ? "https://" : "http://", l.address, ":", (*out)->port()),
+              {{"tls", l.tls ? "on" : "off"}, {"basic_auth", l.user.empty() ? "off" : "on"}});
     return absl::OkStatus();
   };
   if (cfg_.kea_ha.enabled) {
     if (auto st = listen(cfg_.kea_ha, [this](const HttpRequest& r) { return ingest_->Handle(r); }, &ha_server_,
-                         "kea-ha endpoint");
+                         "kea-ha");
         !st.ok())
       return st;
     ha_server_->SetBeforeSend([this] {
@@ -255,7 +264,7 @@ absl::Status ControlPlane::Start(const std::vector<Lease>& initial) {
   }
   if (cfg_.management.enabled) {
     if (auto st = listen(cfg_.management, [this](const HttpRequest& r) { return mgmt_->Handle(r); },
-                         &mgmt_server_, "management API");
+                         &mgmt_server_, "management");
         !st.ok())
       return st;
   }
@@ -277,7 +286,7 @@ absl::Status ControlPlane::Start(const std::vector<Lease>& initial) {
   if (cfg_.kea_pull_enabled) Reconcile(now);
   MaybeReady();
   if (recovery_.needs_full_reconcile() && !cfg_.kea_pull_enabled && followers_.empty())
-    Log("WARNING: persisted state was damaged and no kea-pull is configured to repair it; "
+    log::Warn("persistence", "persisted state was damaged and no kea-pull is configured to repair it; "
         "answers may be incomplete until the primary pushes every lease again");
   return absl::OkStatus();
 }
@@ -298,7 +307,8 @@ void ControlPlane::SyncJournal(bool force) {
     journal_unsynced_ = true;
   }
   if (!st.ok()) {
-    if (mstate_.degraded.empty()) Log(absl::StrCat("persistence failing, serving from memory: ", st.message()));
+    if (mstate_.degraded.empty())
+      log::Error("persistence", "persistence failing, serving from memory", {{"error", std::string(st.message())}});
     mstate_.degraded = std::string(st.message());
   } else {
     mstate_.degraded.clear();
@@ -309,14 +319,23 @@ void ControlPlane::Reconcile(uint32_t now) {
   last_pull_ = now;
   auto r = PullAllLeases(cfg_.kea_pull, replica_, now);
   if (!r.ok()) {
-    Log(absl::StrCat("kea-pull failed (will retry in ", cfg_.kea_pull_interval_seconds, " s): ", r.status().message()));
+    log::Error("kea-pull",
+               absl::StrCat("kea-pull failed (will retry in ", pull_done_ ? cfg_.kea_pull_interval_seconds : 2, " s)"),
+               {{"error", std::string(r.status().message())}});
     return;
   }
-  Log(absl::StrCat("kea-pull: ", r->leases, " leases in ", r->pages, " pages; ", r->applied, " changed, ",
-                   r->removed, " removed", r->bad ? absl::StrCat("; ", r->bad, " bad: ", r->first_error) : ""));
+  log::Info("kea-pull", "pull complete",
+            {{"leases", absl::StrCat(r->leases)}, {"pages", absl::StrCat(r->pages)},
+             {"changed", absl::StrCat(r->applied)}, {"removed", absl::StrCat(r->removed)},
+             {"bad", absl::StrCat(r->bad)}, {"first_error", r->first_error}});
   if (persist_) {
     // A walk changes many leases at once: a snapshot records them all.
-    if (absl::Status st = persist_->WriteSnapshot(store_); !st.ok()) mstate_.degraded = std::string(st.message());
+    if (absl::Status st = persist_->WriteSnapshot(store_); !st.ok()) {
+      mstate_.degraded = std::string(st.message());
+      log::Error("persistence", "snapshot failed", {{"error", mstate_.degraded}});
+    } else {
+      log::Debug("persistence", "snapshot written after the pull", {{"leases", absl::StrCat(store_.size())}});
+    }
   }
   pull_done_ = true;
   MaybeReady();
@@ -328,7 +347,8 @@ void ControlPlane::MaybeReady() {
     if (!f->loaded()) return;
   ready_.store(true, std::memory_order_release);
   mstate_.ready = true;
-  if (cfg_.kea_pull_enabled || !followers_.empty()) Log("ready: initial load complete");
+  if (cfg_.kea_pull_enabled || !followers_.empty())
+    log::Info("control", "ready: initial load complete", {{"leases", absl::StrCat(store_.size())}});
 }
 
 void ControlPlane::PollFollowers(uint32_t now) {
@@ -336,9 +356,10 @@ void ControlPlane::PollFollowers(uint32_t now) {
   for (auto& f : followers_) {
     FollowerPoll p = f->Poll(now);
     const std::string who = absl::StrCat("follower ", LeaseFileFormatName(f->config().format), " ", f->config().path);
-    for (const auto& e : p.events) Log(absl::StrCat(who, ": ", e));
+    for (const auto& e : p.events) log::Info("follower", absl::StrCat(who, ": ", e));
     for (const auto& e : p.errors)
-      Log(e.line ? absl::StrCat(e.file, ":", e.line, ": ", e.reason) : absl::StrCat(e.file, ": ", e.reason));
+      log::Warn("follower", absl::StrCat("bad input skipped: ", e.reason),
+                {{"file", e.file}, {"line", absl::StrCat(e.line)}});
   }
   MaybeReady();
 }
@@ -349,7 +370,10 @@ void ControlPlane::UpdateStale(uint32_t now) {
   for (int i = 0; i < static_cast<int>(FeedSource::kCount); ++i)
     freshest = std::min(freshest, replica_.LagSeconds(static_cast<FeedSource>(i), now));
   const bool stale = freshest > cfg_.stale_after_seconds;
-  if (stale != stale_.load()) Log(stale ? "replica is STALE: no feed heard from recently" : "replica fresh again");
+  if (stale != stale_.load()) {
+    if (stale) log::Warn("control", "replica is STALE: no feed heard from recently");
+    else log::Info("control", "replica fresh again");
+  }
   stale_.store(stale, std::memory_order_relaxed);
 }
 

@@ -10,6 +10,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "control/kea_ha_command.h"
+#include "control/log.h"
 
 namespace lqd::control {
 
@@ -38,6 +39,7 @@ absl::StatusOr<KeaPullResult> PullAllLeases(const KeaPullOptions& opts, Replica&
                                                  r.value("text", std::string("no text")),
                                                  result == 2 ? " -- is libdhcp_lease_cmds.so loaded?" : ""));
     ++res.pages;
+    log::Debug("kea-pull", "page", {{"from", from}, {"page", absl::StrCat(res.pages)}});
     const nlohmann::json& leases = r["arguments"]["leases"];
     if (!leases.is_array()) return absl::DataLossError("lease4-get-page: arguments.leases is not a list");
     std::string last_ip;

@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "control/log.h"
+
 #include "engine/auth.h"
 
 namespace lqd::dataplane {
@@ -346,7 +348,7 @@ class Loader {
   void Load(const json& doc, const std::string& base_dir, Config& c) {
     if (!CheckObject(doc, "",
                      {"ports", "lcores", "server-id", "authoritative-ranges", "leases", "policy",
-                      "acl", "rate-limit", "exception-port", "control"}))
+                      "acl", "rate-limit", "exception-port", "control", "log-level"}))
       return;
     if (!doc.contains("ports")) Error("ports", "missing: at least one port is required");
     else Ports(doc["ports"], c);
@@ -377,6 +379,11 @@ class Loader {
         c.leases_path = (!base_dir.empty() && (*p)[0] != '/') ? base_dir + "/" + *p : *p;
       }
     }
+    if (doc.contains("log-level"))
+      if (auto p = String(doc["log-level"], "log-level")) {
+        if (auto l = log::ParseLevel(*p); l.ok()) c.log_level = *l;
+        else Error("log-level", std::string(l.status().message()));
+      }
     if (doc.contains("exception-port"))
       if (auto p = String(doc["exception-port"], "exception-port")) c.exception_port = *p;
     if (doc.contains("policy")) PolicySection(doc["policy"], c);

@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "control/control_plane.h"
+#include "control/log.h"
 #include "engine/policy.h"
 #include "lease-store/authoritative_ranges.h"
 
@@ -64,6 +65,7 @@ struct Config {
   std::vector<Ipv4Prefix> acl_allow;  // empty = allow all
   RateLimitConfig rate_limit;
   control::ControlConfig control;     // feeds, persistence, management API
+  log::Level log_level = log::Level::kInfo;  // "log-level"; lqd --log-level wins
 
   // Every address the appliance owns, in port order.
   std::vector<uint32_t> AllAddresses() const;

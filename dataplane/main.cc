@@ -28,6 +28,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,7 @@
 #include "absl/strings/str_format.h"
 #include "control/control_plane.h"
 #include "control/kea_csv.h"
+#include "control/log.h"
 #include "dataplane/config.h"
 #include "dataplane/counters.h"
 #include "dataplane/lcore_loop.h"
@@ -50,7 +52,7 @@ namespace lqd::dataplane {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: lqd [EAL options] -- --config FILE\n"
+    "usage: lqd [EAL options] -- --config FILE [--log-level debug|info|warn|error]\n"
     "       lqd --check-config FILE\n"
     "\n"
     "Without NIC or hugepages, e.g.:\n"
@@ -96,13 +98,13 @@ bool ReadLeaseFile(const Config& c, std::vector<Lease>* out, std::string* note) 
   }
   auto csv = control::LoadKeaCsv(c.leases_path);
   if (!csv.ok()) {
-    std::fprintf(stderr, "lqd: leases: %s: %s\n", c.leases_path.c_str(),
-                 std::string(csv.status().message()).c_str());
+    log::Error("leases", "cannot read the lease file",
+               {{"file", c.leases_path}, {"error", std::string(csv.status().message())}});
     return false;
   }
   for (const auto& e : csv->errors)
-    std::fprintf(stderr, "lqd: %s:%zu: %s (line skipped)\n", c.leases_path.c_str(), e.line,
-                 e.reason.c_str());
+    log::Warn("leases", absl::StrCat("line skipped: ", e.reason),
+              {{"file", c.leases_path}, {"line", absl::StrCat(e.line)}});
   *out = control::FoldKeaCsv(csv->records);
   *note = absl::StrFormat("%zu leases from %s%s", out->size(), c.leases_path,
                           csv->errors.empty() ? ""
@@ -132,9 +134,17 @@ std::vector<unsigned> PickLcores(const Config& c, std::string* err) {
 
 int Run(int argc, char** argv) {
   std::string config_path;
+  std::optional<log::Level> cli_level;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
       config_path = argv[++i];
+    } else if (std::strcmp(argv[i], "--log-level") == 0 && i + 1 < argc) {
+      auto l = log::ParseLevel(argv[++i]);
+      if (!l.ok()) {
+        std::fprintf(stderr, "lqd: --log-level: %s\n%s", std::string(l.status().message()).c_str(), kUsage);
+        return 1;
+      }
+      cli_level = *l;
     } else if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
       std::fputs(kUsage, stdout);
       return 0;
@@ -149,11 +159,13 @@ int Run(int argc, char** argv) {
   }
   const std::string config_text = ReadFile(config_path);  // the reload's baseline
   ConfigResult cr = LoadConfig(config_path);
-  for (const auto& e : cr.errors) std::fprintf(stderr, "lqd: %s: %s\n", config_path.c_str(), e.c_str());
+  if (cli_level) log::SetLevel(*cli_level);
+  for (const auto& e : cr.errors) log::Error("config", e, {{"file", config_path}});
   if (!cr.config) return 1;
   const Config& cfg = *cr.config;
+  if (!cli_level) log::SetLevel(cfg.log_level);
   if (cfg.ports.size() > kMaxPorts) {
-    std::fprintf(stderr, "lqd: at most %u ports are supported\n", kMaxPorts);
+    log::Error("config", absl::StrFormat("at most %u ports are supported", kMaxPorts), {{"file", config_path}});
     return 1;
   }
 
@@ -165,7 +177,7 @@ int Run(int argc, char** argv) {
   if (!ReadLeaseFile(cfg, &initial, &lease_note)) return 1;
   control::ControlPlane control(cfg.control, store, NowSeconds);
   if (absl::Status st = control.Start(initial); !st.ok()) {
-    std::fprintf(stderr, "lqd: control: %s\n", std::string(st.message()).c_str());
+    log::Error("control", "cannot start the control plane", {{"error", std::string(st.message())}});
     return 1;
   }
   initial.clear();
@@ -174,7 +186,7 @@ int Run(int argc, char** argv) {
   if (!cfg.ranges.empty()) {
     auto ranges = AuthoritativeRanges::Build(cfg.ranges);
     if (!ranges.ok()) {
-      std::fprintf(stderr, "lqd: authoritative-ranges: %s\n", std::string(ranges.status().message()).c_str());
+      log::Error("config", "authoritative-ranges", {{"error", std::string(ranges.status().message())}});
       return 1;
     }
     store.SetRanges(*std::move(ranges));
@@ -185,9 +197,9 @@ int Run(int argc, char** argv) {
   // Control thread only (the store's writer: Retire, SetRanges).
   auto reload = [&reloader, &config_path](const char* why) {
     ReloadResult r = reloader.Reload(NowSeconds());
-    for (const auto& e : r.errors) std::fprintf(stderr, "lqd: reload: %s: %s\n", config_path.c_str(), e.c_str());
-    std::fprintf(stderr, "lqd: reload (%s): %s\n", why, ConfigReloader::Describe(r).c_str());
-    std::fflush(stderr);
+    for (const auto& e : r.errors) log::Error("reload", absl::StrCat("reload: ", config_path, ": ", e));
+    (r.ok ? log::Info : log::Error)("reload", absl::StrCat("reload (", why, "): ", ConfigReloader::Describe(r)),
+                                    {{"generation", absl::StrCat(r.generation)}});
     return r;
   };
   auto control_round = [&control, &reload](int timeout_ms) {
@@ -199,14 +211,14 @@ int Run(int argc, char** argv) {
   std::string err;
   const std::vector<unsigned> lcore_ids = PickLcores(cfg, &err);
   if (lcore_ids.empty()) {
-    std::fprintf(stderr, "lqd: %s\n", err.c_str());
+    log::Error("config", err);
     return 1;
   }
   const unsigned main_lcore = rte_get_main_lcore();
   auto pool = CreateMbufPool(static_cast<unsigned>(cfg.ports.size()) + !cfg.exception_port.empty(),
                              static_cast<unsigned>(lcore_ids.size()));
   if (!pool.ok()) {
-    std::fprintf(stderr, "lqd: %s\n", std::string(pool.status().message()).c_str());
+    log::Error("dataplane", "cannot create the mbuf pool", {{"error", std::string(pool.status().message())}});
     return 1;
   }
   auto shared = std::make_unique<Shared>();
@@ -231,7 +243,8 @@ int Run(int argc, char** argv) {
         pid.ok() ? SetupPort(*pid, pc.device, static_cast<uint16_t>(lcore_ids.size()), *pool)
                  : absl::StatusOr<PortSetup>(pid.status());
     if (!setup.ok()) {
-      std::fprintf(stderr, "lqd: ports[%zu].device: %s\n", i, std::string(setup.status().message()).c_str());
+      log::Error("dataplane", absl::StrFormat("ports[%zu].device: %s", i, setup.status().message()),
+                 {{"device", pc.device}});
       stop_ports();
       return 1;
     }
@@ -261,7 +274,8 @@ int Run(int argc, char** argv) {
     if (setup.ok() && setup->nb_queues < lcore_ids.size())
       setup = absl::FailedPreconditionError("fewer queues than lcores");
     if (!setup.ok()) {
-      std::fprintf(stderr, "lqd: exception-port: %s\n", std::string(setup.status().message()).c_str());
+      log::Error("dataplane", absl::StrCat("exception-port: ", setup.status().message()),
+                 {{"device", cfg.exception_port}});
       stop_ports();
       return 1;
     }
@@ -270,7 +284,7 @@ int Run(int argc, char** argv) {
     // relays see one MAC per address (configure the appliance addresses on
     // the TAP interface, e.g. `ip addr add 192.0.2.1/24 dev lqd-exc`).
     if (int rc = rte_eth_dev_default_mac_addr_set(setup->port_id, &shared->ports[0].mac); rc != 0)
-      std::fprintf(stderr, "lqd: warning: exception-port: cannot set its MAC: %s\n", rte_strerror(-rc));
+      log::Warn("dataplane", "exception-port: cannot set its MAC", {{"error", rte_strerror(-rc)}});
     shared->has_exception_port = true;
     shared->exception_port = setup->port_id;
   }
@@ -291,7 +305,7 @@ int Run(int argc, char** argv) {
     lc->rate_limiter = std::make_unique<RateLimiter>(cfg.rate_limit.per_requester_pps, cfg.rate_limit.burst, hz);
     lc->reader = store.qsbr().RegisterReader();
     if (lc->reader < 0 || !InitLcoreTx(*lc)) {
-      std::fprintf(stderr, "lqd: cannot set up lcore %u\n", lcore_ids[i]);
+      log::Error("dataplane", "cannot set up lcore", {{"lcore", absl::StrCat(lcore_ids[i])}});
       stop_ports();
       return 1;
     }
@@ -310,7 +324,7 @@ int Run(int argc, char** argv) {
       lease_note, ranges_note.empty() ? "none" : ranges_note, FormatIpv4(cfg.server_id),
       cfg.exception_port.empty() ? "" : "; exception-port " + cfg.exception_port,
       cfg.rate_limit.per_requester_pps ? absl::StrFormat("; rate-limit %u pps", cfg.rate_limit.per_requester_pps) : "");
-  if (!RegisterTelemetry(&telemetry)) std::fprintf(stderr, "lqd: warning: telemetry commands not registered\n");
+  if (!RegisterTelemetry(&telemetry)) log::Warn("dataplane", "telemetry commands not registered");
   control.management().SetExtraMetrics([&telemetry, &reloader] {
     return RenderPrometheus(telemetry.lcores, telemetry.lcore_ids) + reloader.RenderPrometheus();
   });
@@ -329,8 +343,10 @@ int Run(int argc, char** argv) {
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGHUP, OnHup);
+  // The banner on stdout (tools and tests read it), and the same as an event.
   std::printf("%s\n", telemetry.info.c_str());
   std::fflush(stdout);
+  log::Info("dataplane", "started", {{"ports", port_note}, {"lcores", lcores_note}, {"leases", lease_note}});
 
   // ---- Launch.
   LcoreConf* main_conf = nullptr;
@@ -341,7 +357,8 @@ int Run(int argc, char** argv) {
     }
     int rc = rte_eal_remote_launch(LcoreMain, lc.get(), lc->lcore_id);
     if (rc != 0) {
-      std::fprintf(stderr, "lqd: cannot launch lcore %u: %s\n", lc->lcore_id, rte_strerror(-rc));
+      log::Error("dataplane", "cannot launch lcore",
+                 {{"lcore", absl::StrCat(lc->lcore_id)}, {"error", rte_strerror(-rc)}});
       force_quit = true;
     }
   }
@@ -383,18 +400,18 @@ int main(int argc, char** argv) {
   const int eal_args = rte_eal_init(argc, argv);
   if (eal_args < 0) {
     const int e = rte_errno;
-    std::fprintf(stderr, "lqd: EAL initialisation failed: %s\n", rte_strerror(e));
-    if (e == EACCES) std::fprintf(stderr, "lqd: hint: run as root (or with CAP_SYS_ADMIN/CAP_NET_RAW)\n");
-    std::fprintf(stderr,
-                 "lqd: hint: without hugepages add '--no-huge -m 512'; to run next to another DPDK "
-                 "process add a unique '--file-prefix NAME' (--in-memory with hugepages)\n");
+    lqd::log::Error("dataplane", "EAL initialisation failed", {{"error", rte_strerror(e)}});
+    if (e == EACCES) lqd::log::Error("dataplane", "hint: run as root (or with CAP_SYS_ADMIN/CAP_NET_RAW)");
+    lqd::log::Error("dataplane",
+                    "hint: without hugepages add '--no-huge -m 512'; to run next to another DPDK "
+                    "process add a unique '--file-prefix NAME' (--in-memory with hugepages)");
     return 1;
   }
   // Operators capture lqd's traffic with dpdk-dumpcap / dpdk-pdump, which
   // attach as secondary processes (needs hugepages: with --no-huge the
   // primary's memory cannot be shared).
   if (rte_pdump_init() != 0)
-    std::fprintf(stderr, "lqd: warning: packet capture (rte_pdump) unavailable: %s\n", rte_strerror(rte_errno));
+    lqd::log::Warn("dataplane", "packet capture (rte_pdump) unavailable", {{"error", rte_strerror(rte_errno)}});
   const int rc = lqd::dataplane::Run(argc - eal_args, argv + eal_args);
   rte_pdump_uninit();
   rte_eal_cleanup();

@@ -70,11 +70,11 @@ def main():
             os.rename(cfg_path + ".tmp", cfg_path)
 
         def sighup():
-            n = lqd.output().count("lqd: reload (SIGHUP)")
+            n = lqd.output().count("msg=\"reload (SIGHUP)")
             lqd.signal(signal.SIGHUP)
             deadline = time.time() + 10
             while time.time() < deadline:
-                lines = [l for l in lqd.output().splitlines() if l.startswith("lqd: reload (SIGHUP)")]
+                lines = [l for l in lqd.output().splitlines() if "msg=\"reload (SIGHUP)" in l]
                 if len(lines) > n:
                     return lines[-1]
                 time.sleep(0.05)
@@ -97,7 +97,7 @@ def main():
         assert "FAILED, keeping the running configuration (generation 2)" in line, line
         out = lqd.output()
         for path in ("policy.max-associated-ips", "acl.allow[0]", "acl.allow[1]"):
-            assert "lqd: reload: %s: %s:" % (cfg_path, path) in out, (path, out[-2000:])
+            assert "reload: %s: %s:" % (cfg_path, path) in out, (path, out[-2000:])
         st, body = http("POST", "/v1/reload")
         assert st == 422, (st, body)
         errs = json.loads(body)["errors"]
