@@ -146,6 +146,13 @@ uint16_t ChecksumFinish(uint32_t sum) {
   return static_cast<uint16_t>(~sum & 0xffffu);
 }
 
+uint16_t UdpPseudoHeaderSum(uint32_t src_ip, uint32_t dst_ip, size_t udp_len) {
+  uint32_t sum = (src_ip >> 16) + (src_ip & 0xffff) + (dst_ip >> 16) + (dst_ip & 0xffff);
+  sum += kIpProtoUdp + static_cast<uint32_t>(udp_len);
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return static_cast<uint16_t>(sum);
+}
+
 uint16_t UdpChecksum(uint32_t src_ip, uint32_t dst_ip, const uint8_t* udp, size_t udp_len) {
   uint32_t sum = (src_ip >> 16) + (src_ip & 0xffff) + (dst_ip >> 16) + (dst_ip & 0xffff);
   sum += kIpProtoUdp + static_cast<uint32_t>(udp_len);

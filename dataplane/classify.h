@@ -119,5 +119,9 @@ uint16_t ChecksumFinish(uint32_t sum);
 // UDP checksum over pseudo-header + UDP header + data (`udp` points at the
 // header, `udp_len` bytes). A computed 0 is returned as 0xffff (RFC 768).
 uint16_t UdpChecksum(uint32_t src_ip, uint32_t dst_ip, const uint8_t* udp, size_t udp_len);
+// The pseudo-header part alone, folded and not complemented: what a port
+// doing UDP checksum offload expects in the checksum field (the value
+// rte_ipv4_phdr_cksum gives, in host order).
+uint16_t UdpPseudoHeaderSum(uint32_t src_ip, uint32_t dst_ip, size_t udp_len);
 
 }  // namespace lqd::dataplane

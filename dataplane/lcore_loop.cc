@@ -101,10 +101,15 @@ bool HandleLeaseQuery(LcoreConf& lc, const PortCtx& port, rte_mbuf* m, const Cla
     return false;
   }
   const size_t n = BuildLeaseQueryReply({frame, rte_pktmbuf_data_len(m)}, c, port.mac.addr_bytes,
-                                        {c.dst_ip, r.dst_ip, r.dst_port, r.len});
+                                        {c.dst_ip, r.dst_ip, r.dst_port, r.len, port.tx_cksum_offload});
   if (n == 0 || rte_pktmbuf_trim(m, static_cast<uint16_t>(rte_pktmbuf_data_len(m) - n)) != 0) {
     ++ctr.no_room;
     return false;
+  }
+  if (port.tx_cksum_offload) {  // reply_frame left the checksums to the port
+    m->l2_len = c.l3_off;        // Ethernet and any VLAN tags
+    m->l3_len = kIpv4MinHdrLen;  // reply_frame drops IP options
+    m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM;
   }
   ++ctr.replies;
   ctr.CountReply(r.type);

@@ -54,6 +54,7 @@ struct PortCtx {
   rte_ether_addr mac{};
   std::vector<uint32_t> addresses;
   PortIdentity identity;  // points into addresses / mac
+  bool tx_cksum_offload = false;  // the port fills reply IPv4/UDP checksums
 };
 
 // Read-only state shared by all lcores.

@@ -176,6 +176,12 @@ int Run(int argc, char** argv) {
   std::vector<Lease> initial;
   if (!ReadLeaseFile(cfg, &initial, &lease_note)) return 1;
   control::ControlPlane control(cfg.control, store, NowSeconds);
+  // The config's ranges first; a kea-pull adds the pools it learns from
+  // Kea's config-get during Start() (control/kea_config.h).
+  if (absl::Status st = control.SetConfigRanges(cfg.ranges); !st.ok()) {
+    log::Error("config", "authoritative-ranges", {{"error", std::string(st.message())}});
+    return 1;
+  }
   if (absl::Status st = control.Start(initial); !st.ok()) {
     log::Error("control", "cannot start the control plane", {{"error", std::string(st.message())}});
     return 1;
@@ -183,17 +189,11 @@ int Run(int argc, char** argv) {
   initial.clear();
   lease_note = absl::StrFormat("%zu leases in the replica (%s)%s", store.size(), lease_note,
                                control.ready() ? "" : ", NOT READY: waiting for the initial pull");
-  if (!cfg.ranges.empty()) {
-    auto ranges = AuthoritativeRanges::Build(cfg.ranges);
-    if (!ranges.ok()) {
-      log::Error("config", "authoritative-ranges", {{"error", std::string(ranges.status().message())}});
-      return 1;
-    }
-    store.SetRanges(*std::move(ranges));
-  }
   QueryEngine engine(store);
   // Policy, ACL, rate limit, server-id: what a reload may change live.
   ConfigReloader reloader(config_path, cfg, config_text, store);
+  // A reload's ranges go through the control plane, which adds Kea's.
+  reloader.SetRangesSink([&control](std::vector<AddressRange> r) { return control.SetConfigRanges(std::move(r)); });
   // Control thread only (the store's writer: Retire, SetRanges).
   auto reload = [&reloader, &config_path](const char* why) {
     ReloadResult r = reloader.Reload(NowSeconds());
@@ -253,11 +253,13 @@ int Run(int argc, char** argv) {
     p.port_id = setup->port_id;
     p.nb_queues = setup->nb_queues;
     p.mac = setup->mac;
+    p.tx_cksum_offload = setup->tx_cksum_offload;
     p.addresses = pc.addresses;
     std::string addrs;
     for (uint32_t a : pc.addresses) absl::StrAppend(&addrs, addrs.empty() ? "" : ",", FormatIpv4(a));
-    absl::StrAppendFormat(&port_note, "%s%s [%s mac %s, %u queue(s)%s%s]", port_note.empty() ? "" : "; ",
+    absl::StrAppendFormat(&port_note, "%s%s [%s mac %s, %u queue(s)%s%s%s]", port_note.empty() ? "" : "; ",
                           pc.device, addrs, FormatMac(p.mac), p.nb_queues, setup->rss ? ", rss" : "",
+                          setup->tx_cksum_offload ? ", tx checksum offload" : "",
                           pc.vlan ? absl::StrCat(", vlan ", *pc.vlan) : "");
   }
   for (size_t i = 0; i < shared->ports.size(); ++i) {  // pointers into the final vector

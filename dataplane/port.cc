@@ -100,9 +100,13 @@ absl::StatusOr<PortSetup> SetupPort(uint16_t port_id, const std::string& device,
     conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads & want;
     s.rss = true;
   }
-  // Offload point: checksums are computed in software (reply_frame.cc).
-  // With RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM in
-  // info.tx_offload_capa they could be set here and in the mbufs.
+  // Reply checksums: the port computes them when it can (the lcore loop
+  // then flags each reply mbuf, reply_frame.h); otherwise software does.
+  constexpr uint64_t kCksum = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+  if ((info.tx_offload_capa & kCksum) == kCksum) {
+    conf.txmode.offloads |= kCksum;
+    s.tx_cksum_offload = true;
+  }
   if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
     conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
 

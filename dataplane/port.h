@@ -24,6 +24,7 @@ struct PortSetup {
   rte_ether_addr mac{};
   uint16_t nb_queues = 0;   // RX = TX queues actually configured
   bool rss = false;         // RSS hashing enabled
+  bool tx_cksum_offload = false;  // the port fills reply IPv4 and UDP checksums
   std::string driver;
 };
 

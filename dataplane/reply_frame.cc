@@ -25,8 +25,10 @@ void SwapMacs(uint8_t* f, const uint8_t* port_mac) {
   std::memcpy(f + 6, port_mac, 6);
 }
 
-// A 20-byte IPv4 header for `l4_len` bytes of `proto`, checksummed.
-void WriteIpv4(uint8_t* ip, uint8_t proto, uint32_t src, uint32_t dst, size_t l4_len) {
+// A 20-byte IPv4 header for `l4_len` bytes of `proto`, checksummed unless
+// the port will (`offload`: the field stays 0).
+void WriteIpv4(uint8_t* ip, uint8_t proto, uint32_t src, uint32_t dst, size_t l4_len,
+               bool offload = false) {
   ip[0] = 0x45;  // version 4, IHL 5
   ip[1] = 0;     // DSCP/ECN
   Put16(ip + 2, static_cast<uint16_t>(kIpv4MinHdrLen + l4_len));
@@ -37,9 +39,7 @@ void WriteIpv4(uint8_t* ip, uint8_t proto, uint32_t src, uint32_t dst, size_t l4
   Put16(ip + 10, 0);
   Put32(ip + 12, src);
   Put32(ip + 16, dst);
-  // Offload point: with RTE_ETH_TX_OFFLOAD_IPV4_CKSUM the NIC fills this in
-  // (mbuf ol_flags RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM, l2/l3_len).
-  Put16(ip + 10, ChecksumFinish(ChecksumPartial(ip, kIpv4MinHdrLen, 0)));
+  if (!offload) Put16(ip + 10, ChecksumFinish(ChecksumPartial(ip, kIpv4MinHdrLen, 0)));
 }
 
 // Moves the L4 bytes down so that they follow a 20-byte IPv4 header.
@@ -59,15 +59,14 @@ size_t BuildLeaseQueryReply(std::span<uint8_t> frame, const Classified& c, const
   SwapMacs(f, port_mac);
   const size_t udp_len = kUdpHdrLen + r.payload_len;
   const size_t l4 = DropIpOptions(f, c, udp_len);
-  WriteIpv4(f + c.l3_off, kIpProtoUdp, r.src_ip, r.dst_ip, udp_len);
+  WriteIpv4(f + c.l3_off, kIpProtoUdp, r.src_ip, r.dst_ip, udp_len, r.checksum_offload);
   uint8_t* udp = f + l4;
   Put16(udp + 0, 67);
   Put16(udp + 2, r.dst_port);
   Put16(udp + 4, static_cast<uint16_t>(udp_len));
-  Put16(udp + 6, 0);
-  // Offload point: with RTE_ETH_TX_OFFLOAD_UDP_CKSUM, write the pseudo-header
-  // sum here (rte_ipv4_phdr_cksum) and set RTE_MBUF_F_TX_UDP_CKSUM instead.
-  Put16(udp + 6, UdpChecksum(r.src_ip, r.dst_ip, udp, udp_len));
+  Put16(udp + 6, 0);  // summed as zero
+  Put16(udp + 6, r.checksum_offload ? UdpPseudoHeaderSum(r.src_ip, r.dst_ip, udp_len)
+                                    : UdpChecksum(r.src_ip, r.dst_ip, udp, udp_len));
   return l4 + udp_len;
 }
 

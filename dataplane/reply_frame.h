@@ -24,11 +24,16 @@ struct LeaseQueryReply {
   uint32_t dst_ip = 0;    // giaddr (QueryResult::dst_ip)
   uint16_t dst_port = 67; // QueryResult::dst_port (RFC 8357 relay port)
   size_t payload_len = 0; // engine reply bytes already at c.payload_off
+  // The port computes the checksums (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM and
+  // _UDP_CKSUM): the IPv4 checksum is left 0 and the UDP checksum field
+  // holds the pseudo-header sum, as DPDK's offload contract asks; the
+  // caller sets the mbuf's l2_len, l3_len and TX checksum flags.
+  bool checksum_offload = false;
 };
 
 // `frame` must extend to at least c.payload_off + r.payload_len. Writes
 // Ethernet, IPv4 (TTL 64, DF, fresh id 0, checksum) and UDP (67 -> dst_port,
-// software checksum) headers. Returns the reply frame length (the caller
+// checksum, or their offload seeds) headers. Returns the reply frame length (the caller
 // trims or extends the buffer to it), or 0 if `frame` is too short.
 size_t BuildLeaseQueryReply(std::span<uint8_t> frame, const Classified& c, const uint8_t* port_mac,
                             const LeaseQueryReply& r);

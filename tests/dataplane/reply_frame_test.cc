@@ -111,6 +111,34 @@ TEST(LeaseQueryReply, RelayPortAndTooShortBuffer) {
   ExpectUdpChecksum(f, 34, kUs, kGiaddr);
 }
 
+// With TX checksum offload the builder leaves what DPDK's offload contract
+// asks for: IPv4 checksum 0, UDP checksum field = pseudo-header sum. A port
+// finishing them as a NIC does (one's-complement sum over the header / the
+// UDP segment, complemented) must produce valid checksums.
+TEST(LeaseQueryReply, ChecksumOffloadLeavesTheSeedsAPortCompletes) {
+  FrameSpec s;
+  s.tags = {0x8100};
+  s.l4_payload.assign(300, 0x5a);
+  auto f = BuildFrame(s);
+  Classified c = ClassifyFrame(f, Port());
+  ASSERT_EQ(c.cls, FrameClass::kLeaseQuery);
+  LeaseQueryReply r{kUs, kGiaddr, 67, 300};
+  r.checksum_offload = true;
+  ASSERT_EQ(BuildLeaseQueryReply(f, c, kPortMac, r), f.size());
+  const size_t ip = 18, udp = 38;
+  EXPECT_EQ(Get16(f, ip + 10), 0) << "IPv4 checksum left to the port";
+  EXPECT_EQ(Get16(f, udp + 6), UdpPseudoHeaderSum(kUs, kGiaddr, 308));
+  // The port's part.
+  const uint16_t ip_sum = RefChecksum(std::vector<uint8_t>(f.begin() + ip, f.begin() + ip + 20));
+  f[ip + 10] = static_cast<uint8_t>(ip_sum >> 8);
+  f[ip + 11] = static_cast<uint8_t>(ip_sum);
+  const uint16_t udp_sum = RefChecksum(std::vector<uint8_t>(f.begin() + udp, f.begin() + udp + 308));
+  f[udp + 6] = static_cast<uint8_t>(udp_sum >> 8);
+  f[udp + 7] = static_cast<uint8_t>(udp_sum);
+  ExpectIpv4(f, ip, 17, kUs, kGiaddr, 328);
+  ExpectUdpChecksum(f, udp, kUs, kGiaddr);
+}
+
 TEST(ArpReply, AnswersForTheAskedAddress) {
   for (auto tags : std::vector<std::vector<uint16_t>>{{}, {0x8100}, {0x88a8, 0x8100}}) {
     auto f = ArpRequest(kRelay, kUs, tags);

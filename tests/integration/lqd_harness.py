@@ -115,11 +115,12 @@ class Netns:
 
     CLONE_NEWNET = 0x40000000
 
-    def __init__(self, prefix, relay_cidr):
+    def __init__(self, prefix, relay_cidr, with_veth=True):
         self.name = "%s-%d" % (prefix, os.getpid())
         self.dp, self.relay = "lqd-a", "lqd-r"
         self.created = False
         self.relay_cidr = relay_cidr
+        self.with_veth = with_veth  # False: an empty namespace (lqd brings a TAP)
 
     def create(self):
         if os.geteuid() != 0:
@@ -129,6 +130,9 @@ class Netns:
             skip("kernel/tools lack network namespaces: " + r.stdout.strip())
         self.created = True
         atexit.register(self.delete)
+        if not self.with_veth:
+            run("ip", "-n", self.name, "link", "set", "lo", "up")
+            return
         r = run("ip", "-n", self.name, "link", "add", self.dp, "type", "veth", "peer", "name",
                 self.relay, check=False)
         if r.returncode != 0:
