@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "control/kea_config.h"
 #include "control/log.h"
 
 namespace lqd::control {
@@ -163,7 +164,7 @@ ControlConfig ParseControlConfig(const json& j, const std::string& path, std::ve
     } else {
       CheckKeys(p, pp,
                 {"url", "user", "password", "interval-seconds", "page-size", "timeout-ms", "trust-anchor",
-                 "cert-file", "key-file"},
+                 "cert-file", "key-file", "learn-ranges"},
                 errors);
       std::string url;
       Get(p, "url", pp, &url, errors);
@@ -177,6 +178,7 @@ ControlConfig ParseControlConfig(const json& j, const std::string& path, std::ve
       Get(p, "user", pp, &c.kea_pull.agent.user, errors);
       Get(p, "password", pp, &c.kea_pull.agent.password, errors);
       Get(p, "interval-seconds", pp, &c.kea_pull_interval_seconds, errors);
+      Get(p, "learn-ranges", pp, &c.kea_learn_ranges, errors);
       Get(p, "page-size", pp, &c.kea_pull.page_size, errors);
       Get(p, "timeout-ms", pp, &c.kea_pull.agent.timeout_ms, errors);
       if (c.kea_pull.page_size == 0) errors->push_back(pp + ".page-size: must be at least 1");
@@ -315,8 +317,51 @@ void ControlPlane::SyncJournal(bool force) {
   }
 }
 
+absl::Status ControlPlane::SetConfigRanges(std::vector<AddressRange> ranges) {
+  config_ranges_ = std::move(ranges);
+  return PublishRanges();
+}
+
+absl::Status ControlPlane::PublishRanges() {
+  std::vector<AddressRange> all = config_ranges_;
+  all.insert(all.end(), learned_ranges_.begin(), learned_ranges_.end());
+  auto built = AuthoritativeRanges::Build(std::move(all));
+  if (!built.ok()) return built.status();
+  published_ranges_ = built->size();
+  store_.SetRanges(*std::move(built));
+  return absl::OkStatus();
+}
+
+void ControlPlane::LearnRanges() {
+  auto r = FetchKeaRanges(cfg_.kea_pull.agent);
+  if (!r.ok()) {
+    // Keep what was learned before: a pool does not vanish because the agent
+    // is briefly unreachable or config-get is not permitted.
+    log::Warn("kea-pull", "cannot learn authoritative ranges from config-get; keeping the previous ones",
+              {{"error", std::string(r.status().message())}, {"learned_ranges", absl::StrCat(learned_ranges_.size())}});
+    return;
+  }
+  auto same = [](const std::vector<AddressRange>& a, const std::vector<AddressRange>& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+      if (a[i].vpn != b[i].vpn || a[i].first != b[i].first || a[i].last != b[i].last) return false;
+    return true;
+  };
+  if (same(*r, learned_ranges_)) return;
+  learned_ranges_ = *std::move(r);
+  if (absl::Status st = PublishRanges(); !st.ok()) {
+    log::Error("kea-pull", "learned ranges refused", {{"error", std::string(st.message())}});
+    return;
+  }
+  log::Info("kea-pull", "authoritative ranges learned from Kea config-get",
+            {{"kea_ranges", absl::StrCat(learned_ranges_.size())},
+             {"config_ranges", absl::StrCat(config_ranges_.size())},
+             {"merged_ranges", absl::StrCat(published_ranges_)}});
+}
+
 void ControlPlane::Reconcile(uint32_t now) {
   last_pull_ = now;
+  if (cfg_.kea_learn_ranges) LearnRanges();
   auto r = PullAllLeases(cfg_.kea_pull, replica_, now);
   if (!r.ok()) {
     log::Error("kea-pull",

@@ -51,6 +51,9 @@ struct ControlConfig {
   bool kea_pull_enabled = false;
   KeaPullOptions kea_pull;
   uint32_t kea_pull_interval_seconds = 300;
+  // Learn authoritative ranges from the primary's config-get at every
+  // reconcile (kea-pull.learn-ranges); they are added to the config's.
+  bool kea_learn_ranges = true;
   std::vector<FollowerConfig> followers;  // kea-leases4.csv / dhcpd.leases files to follow
   uint32_t stale_after_seconds = 0;   // 0: never consider the replica stale
   uint64_t snapshot_every_updates = 100000;
@@ -80,6 +83,12 @@ class ControlPlane {
   // loaded first (a snapshot and the journal, being newer, then win).
   // Fails only on what must stop lqd (cannot listen, unusable state dir).
   absl::Status Start(const std::vector<Lease>& initial);
+  // The config's authoritative-ranges (at start, before Start(), and on
+  // reload). The store gets their union with the pools learned from Kea's
+  // config-get: an address is authoritative if either names it (config can
+  // add ranges Kea does not list; it cannot hide a Kea pool). Writer thread.
+  absl::Status SetConfigRanges(std::vector<AddressRange> ranges);
+  size_t learned_ranges() const { return learned_ranges_.size(); }
   // One round of the control loop; waits at most timeout_ms for HTTP.
   void Poll(int timeout_ms);
 
@@ -100,6 +109,10 @@ class ControlPlane {
   void PollFollowers(uint32_t now);
   void MaybeReady();
   void UpdateStale(uint32_t now);
+  void LearnRanges();
+  absl::Status PublishRanges();
+  std::vector<AddressRange> config_ranges_, learned_ranges_;
+  size_t published_ranges_ = 0;  // after merging overlaps
 
   ControlConfig cfg_;
   LeaseStore& store_;

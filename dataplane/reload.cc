@@ -20,7 +20,7 @@ using nlohmann::json;
 constexpr const char* kReloadable[] = {"policy", "acl", "rate-limit", "server-id", "authoritative-ranges"};
 // Wired at start: ports and queues, lcores, the exception port, the initial
 // lease file, and the control plane's listeners, feeds and state dir.
-constexpr const char* kRestartOnly[] = {"ports", "lcores", "exception-port", "leases"};
+constexpr const char* kRestartOnly[] = {"ports", "lcores", "exception-port", "leases", "log-level"};
 
 json Member(const json& doc, const std::string& key) {
   return doc.is_object() && doc.contains(key) ? doc[key] : json();
@@ -120,7 +120,10 @@ ReloadResult ConfigReloader::ReloadText(std::string_view text, uint32_t now, con
   next->generation = current().generation + 1;
   // RFC 3118 replay counters outlive a reload (engine/auth.h).
   if (next->policy.auth && current().policy.auth) next->policy.auth->AdoptReplayState(*current().policy.auth);
-  if (ranges_changed) store_.SetRanges(*std::move(ranges));
+  if (ranges_changed) {
+    if (ranges_sink_) ranges_sink_(c.ranges).IgnoreError();  // validated by Build above
+    else store_.SetRanges(*std::move(ranges));
+  }
   const LiveSettings* old = live_.exchange(next.release(), std::memory_order_acq_rel);
   store_.qsbr().Retire(const_cast<LiveSettings*>(old), DeleteSettings);
 

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -77,6 +78,11 @@ class ConfigReloader {
   // The same from text (tests; base_dir resolves relative paths).
   ReloadResult ReloadText(std::string_view text, uint32_t now, const std::string& base_dir = "");
 
+  // Where changed authoritative-ranges go (writer thread); default: straight
+  // into the store. lqd routes them through the control plane, which merges
+  // the ranges learned from Kea.
+  void SetRangesSink(std::function<absl::Status(std::vector<AddressRange>)> f) { ranges_sink_ = std::move(f); }
+
   const ReloadCounters& counters() const { return counters_; }
   // Prometheus lines: lqd_config_reloads_total{result=...}, generation.
   std::string RenderPrometheus() const;
@@ -92,6 +98,7 @@ class ConfigReloader {
   uint32_t default_server_id_;  // first port address (ports never change live)
   std::atomic<const LiveSettings*> live_{nullptr};
   ReloadCounters counters_;
+  std::function<absl::Status(std::vector<AddressRange>)> ranges_sink_;
 };
 
 // The settings a parsed config asks for (generation left at 1).

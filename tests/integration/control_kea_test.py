@@ -12,12 +12,17 @@ leasequeries to lqd.
 
 Checked: leases Kea made before lqd started arrive by pull; later ones by
 push, with the exact option 82 bytes; released and declined addresses are
-UNASSIGNED; after kill -9 lqd restarts from its journal and the pull
-recovers what was pushed while it was down; every lease lqd holds matches
-the primary's, lease by lease. Everything started is stopped in finally.
+UNASSIGNED; an address in a Kea pool that lqd's config does not list is
+UNASSIGNED too (ranges learned from Kea's config-get), one outside every
+pool UNKNOWN; after kill -9 lqd restarts from its journal and the pull
+recovers what was pushed while it was down; with its snapshot corrupted,
+lqd says so at level=error, becomes ready only after a full pull, and then
+answers every lease as the primary holds it, lease by lease. Everything
+started is stopped in finally.
 """
 import json
 import os
+import re
 import shutil
 import socket
 import struct
@@ -65,7 +70,9 @@ def kea_conf(tmp, ha_url):
                      "basic-auth-user": "foo", "basic-auth-password": "bar"}]}]}}],
         "subnet4": [{"id": 1, "subnet": "198.51.100.0/24",
                      "relay": {"ip-addresses": [RELAY]},
-                     "pools": [{"pool": "198.51.100.10 - 198.51.100.200"}]}],
+                     # The second pool is not in lqd's authoritative-ranges: lqd learns it.
+                     "pools": [{"pool": "198.51.100.10 - 198.51.100.200"},
+                               {"pool": "198.51.100.220 - 198.51.100.230"}]}],
         "loggers": [{"name": "kea-dhcp4", "output_options": [{"output": tmp + "/kea-dhcp4.log"}],
                      "severity": "INFO"}]}}
 
@@ -194,6 +201,10 @@ def main():
         assert ask(mac="02:00:00:00:0a:01")["ciaddr"] == clients["A"][0]
         assert ask(client_id="01:02:00:00:00:0a:01")["ciaddr"] == clients["A"][0]
         assert ask(ciaddr="203.0.113.5")["type"] == 12
+        # In Kea's second pool, absent from lqd's config: learned by config-get.
+        assert ask(ciaddr="198.51.100.225")["type"] == 11, "address of a Kea-only pool not UNASSIGNED"
+        assert ask(ciaddr="198.51.100.210")["type"] == 12, "address between Kea's pools not UNKNOWN"
+        assert "authoritative ranges learned from Kea config-get" in lqd.output()
 
         st, metrics = http("GET", MGMT_PORT, "/metrics")
         assert st == 200 and 'lqd_replica_lag_seconds{source="kea-ha-push"}' in metrics, metrics[:400]
@@ -207,7 +218,6 @@ def main():
         lqd2.start()
         wait_for(lambda: http("GET", MGMT_PORT, "/readyz")[0] == 200, "lqd /readyz after restart")
         out = lqd2.output()
-        import re
         m = re.search(r"recovered (\d+) leases from the snapshot and (\d+) journal records", out)
         assert m, out
         # B, C (lease then release), D (lease then decline) were pushed after
@@ -215,8 +225,28 @@ def main():
         assert int(m.group(2)) >= 5, out
         e = ask(ciaddr=clients["E"][0])
         assert e["type"] == 13 and e["options"][82] == rai(5), e
+        code, out = lqd2.stop()
+        assert code == 0, out
 
-        # Lease by lease against the primary.
+        # A corrupted snapshot: detected, said loudly, repaired by a full pull.
+        snap = os.path.join(state_dir, "snapshot.lqs")
+        data = bytearray(open(snap, "rb").read())
+        assert len(data) > 64, len(data)
+        data[len(data) // 2] ^= 0xFF
+        with open(snap, "wb") as f:
+            f.write(data)
+        clients["F"] = kea.dora("02:00:00:00:0a:06", rai(6))  # while lqd is down
+        lqd3 = h.Lqd("lqk3", ["-l", "0-1"], config)
+        extra.append(lqd3)
+        lqd3.start()
+        wait_for(lambda: http("GET", MGMT_PORT, "/readyz")[0] == 200, "lqd /readyz after a corrupt snapshot")
+        out = lqd3.output()
+        assert re.search(r'level=error component=persistence msg="CORRUPT SNAPSHOT ignored', out), out
+        pull, ready = out.find('msg="pull complete"'), out.find('msg="ready: initial load complete"')
+        assert 0 <= pull < ready, "ready before the full pull:\n" + out
+        assert ready < out.find("lqd: ready:"), out
+
+        # Lease by lease against the primary: the stored lease and the answer.
         truth = kea_leases()
         for ip, l in truth.items():
             st, body = http("GET", MGMT_PORT, "/v1/leases?ip=" + ip)
@@ -228,14 +258,21 @@ def main():
             assert mine["expire"] == l["cltt"] + l["valid-lft"], (ip, mine, l)
             want_state = {0: "active", 1: "declined", 2: "expired", 3: "released"}[l["state"]]
             assert mine["state"] == want_state, (ip, mine, l)
+            a = ask(ciaddr=ip)
+            if l["state"] == 0:
+                assert a["type"] == 13 and a["chaddr"] == l["hw-address"], (ip, a, l)
+                rai_hex = l.get("user-context", {}).get("ISC", {}).get("relay-agent-info", "0x")[2:].lower()
+                assert a["options"].get(82, b"").hex() == rai_hex, (ip, a, l)
+            else:
+                assert a["type"] == 11, (ip, a, l)
+        assert clients["F"][0] in truth
         assert ip_c not in truth
         st, body = http("GET", MGMT_PORT, "/v1/leases?ip=" + ip_c)
         assert json.loads(body) == [], "released lease still held: " + body
-        code, out = lqd2.stop()
+        code, out = lqd3.stop()
         assert code == 0, out
-        print("control_kea_test: %d leases checked against Kea, push, pull, release, decline, "
-              "kill -9 recovery: OK" % len(truth))
-        lqd2.cleanup()
+        print("control_kea_test: %d leases checked against Kea, push, pull, release, decline, learned pool, "
+              "kill -9 recovery, corrupt snapshot: OK" % len(truth))
         return 0
     except Exception:
         for name in ("kea-dhcp4.log", "kea-dhcp4.out", "kea-ctrl-agent.out", "ca.log"):
