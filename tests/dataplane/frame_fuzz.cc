@@ -22,7 +22,9 @@
 
 #include "dataplane/classify.h"
 #include "dataplane/reply_frame.h"
+#include "dhcp/auth_option.h"
 #include "dhcp/message.h"
+#include "engine/auth.h"
 #include "engine/query_engine.h"
 
 namespace {
@@ -58,7 +60,14 @@ struct World {
     }
     store.SetRanges(*AuthoritativeRanges::Build({{kGlobalVpn, 0xC6336400, 0xC63364ff}}));
     policy.non_sensitive.set(1);
+    // Mode bit 32: RFC 3118 auth (optional, key 7 "fuzz-key" for every giaddr).
+    auth_policy = policy;
+    AuthConfig a;
+    a.mode = AuthMode::kOptional;
+    a.keys.push_back({7, {'f', 'u', 'z', 'z', '-', 'k', 'e', 'y'}, {{0, 0}}});
+    auth_policy.auth = *AuthKeyring::Create(a, kNow);
   }
+  Policy auth_policy;
 };
 
 void Put16(uint8_t* p, uint16_t v) { p[0] = v >> 8; p[1] = v & 0xff; }
@@ -120,7 +129,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   QueryContext ctx;
   ctx.now = kNow;
   ctx.server_id = kServer;
-  ctx.policy = &w->policy;
+  ctx.policy = (mode & 32) ? &w->auth_policy : &w->policy;
   ctx.udp_src_port = c.src_port;
   ctx.replica_stale = (mode & 16) != 0;
   frame.resize(c.payload_off + 1500);
@@ -128,6 +137,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   reader->Quiescent();
   if (!r.reply) return 0;
   FUZZ_CHECK(q.giaddr != 0 && r.dst_ip == q.giaddr);
+  if (mode & 32) {  // a reply lqd signed verifies with the key (RFC 3118)
+    static dhcp::ParsedMessage reply;
+    FUZZ_CHECK(!dhcp::ParseMessage({frame.data() + c.payload_off, r.len}, reply).has_value());
+    if (reply.Find(dhcp::auth::kOptionCode) != nullptr) {
+      static const dhcp::HmacMd5Key key(std::vector<uint8_t>{'f', 'u', 'z', 'z', '-', 'k', 'e', 'y'});
+      uint64_t counter = 0;
+      FUZZ_CHECK(dhcp::VerifyDelayedAuth(reply, 7, key, &counter) == dhcp::MacCheck::kOk);
+    }
+  }
   const uint32_t first = r.dst_ip >> 24;
   FUZZ_CHECK(first != 0 && first < 224);
   const size_t n = BuildLeaseQueryReply(frame, c, kPortMac, {c.dst_ip, r.dst_ip, r.dst_port, r.len});

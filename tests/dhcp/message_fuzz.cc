@@ -3,7 +3,9 @@
 //
 // libFuzzer target for the codec. Any input must parse or fail cleanly;
 // a parsed message, rebuilt as a reply by MessageBuilder, must parse again
-// and carry the same header fields and option values.
+// and carry the same header fields and option values. Option 90 (RFC 3118):
+// the parser takes any bytes, Pack is its inverse, and a message signed in
+// place verifies while the same message with a flipped byte does not.
 //
 //   ./build-fuzz/tests/dhcp/message_fuzz -max_total_time=60 NEW_DIR tests/dhcp/corpus/message
 #include <algorithm>
@@ -12,6 +14,7 @@
 #include <cstdlib>
 #include <span>
 
+#include "dhcp/auth_option.h"
 #include "dhcp/message.h"
 #include "dhcp/message_builder.h"
 #include "dhcp/relay_agent_info.h"
@@ -85,6 +88,42 @@ void Rebuild(const ParsedMessage& m) {
   FUZZ_CHECK(again.options().size() == m.options().size() - (m.overload ? 1 : 0));
 }
 
+// RFC 3118 option 90 properties on whatever the fuzzer built.
+void CheckAuth(const ParsedMessage& m) {
+  static const HmacMd5Key key(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>("fuzz-key"), 8));
+  uint64_t replay = 0;
+  (void)VerifyDelayedAuth(m, 7, key, &replay);  // any verdict, never a crash
+  const OptionView* o = m.Find(auth::kOptionCode);
+  if (o == nullptr) return;
+  const auto a = AuthOption::Parse(o->bytes());
+  FUZZ_CHECK(a.has_value() == (o->len >= auth::kFixedLen));
+  if (!a) return;
+  FUZZ_CHECK(a->info.size() == o->len - auth::kFixedLen);
+  if (!a->HasMac()) return;
+  const auto packed = PackDelayedAuth(a->replay, a->secret_id());
+  FUZZ_CHECK(std::equal(packed.begin() + 3, packed.begin() + auth::kMacOffsetInValue, o->data + 3));
+  const auto at = MacOffsetIn(m.raw, o->bytes());
+  if (!at) return;
+  // Sign a copy in place: it must verify, and not after a flipped byte.
+  static std::array<uint8_t, 4096> copy;
+  if (m.raw.size() > copy.size()) return;
+  std::copy(m.raw.begin(), m.raw.end(), copy.begin());
+  const std::span<uint8_t> msg(copy.data(), m.raw.size());
+  SignMessage(key, msg, *at);
+  static ParsedMessage signed_m;
+  FUZZ_CHECK(!ParseMessage(msg, signed_m).has_value());
+  const MacCheck want = a->IsDelayedHmacMd5() && a->rdm == auth::kRdmMonotonic
+                            ? (a->secret_id() == 7 ? MacCheck::kOk : MacCheck::kWrongKeyId)
+                            : MacCheck::kUnsupported;
+  FUZZ_CHECK(VerifyDelayedAuth(signed_m, 7, key, &replay) == want);
+  if (want == MacCheck::kOk) {
+    FUZZ_CHECK(replay == a->replay);
+    copy[msg.size() - 1] ^= 0x80;  // the last byte: padding or END, covered by the MAC
+    if (!ParseMessage(msg, signed_m).has_value() && *at + 16 < msg.size())
+      FUZZ_CHECK(VerifyDelayedAuth(signed_m, 7, key, &replay) != MacCheck::kOk);
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -104,6 +143,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(r.has_value() && WalkRai(*r) == o->len);
   }
   (void)m.HasHardwareAddress();
+  CheckAuth(m);
   Rebuild(m);
   return 0;
 }

@@ -37,6 +37,8 @@ def main():
         base = os.path.basename(path)
         write(frame, base + "-untagged", bytes([0x01]) + msg)
         write(frame, base + "-qinq", bytes([0x07]) + msg)
+        if base.startswith("query_auth"):  # mode bit 32: the engine with RFC 3118 auth on
+            write(frame, base + "-auth", bytes([0x21]) + msg)
 
     cfgs = os.path.join(ROOT, "tests", "dataplane", "corpus", "config")
     with open(os.path.join(ROOT, "docs", "samples", "lqd-demo.json"), "rb") as f:

@@ -10,6 +10,7 @@ and regenerated without noise. Usage (from the repository root):
 Each seed is a well-formed message exercising one path of the parser; the
 fuzzer mutates them into the malformed ones.
 """
+import hmac
 import os
 import struct
 
@@ -44,7 +45,26 @@ TYPE_Q = opt(53, [LEASEQUERY])
 MAC = bytes([0x00, 0x11, 0x22, 0x33, 0x44, 0x55])
 RAI = opt(82, opt(1, b"ge-0/0/1") + opt(2, MAC) + opt(12, ip("10.0.0.1")) + opt(19, [0x10, 0x00]))
 
+def signed(msg, secret=b"fuzz-key"):
+    """RFC 3118: HMAC-MD5 over the message with hops, giaddr and the MAC zeroed."""
+    m = bytearray(msg)
+    at = m.index(bytes([90, 31, 1, 1, 0])) + 2 + 15
+    z = bytearray(m)
+    z[3] = 0
+    z[24:28] = bytes(4)
+    z[at:at + 16] = bytes(16)
+    m[at:at + 16] = hmac.new(secret, bytes(z), "md5").digest()
+    return bytes(m)
+
+
+AUTH = opt(90, bytes([1, 1, 0]) + struct.pack("!Q", 1000) + struct.pack("!I", 7) + bytes(16))
+
 SEEDS = {
+    # RFC 3118 delayed authentication: signed with key 7 "fuzz-key", and a
+    # DISCOVER-style request without authentication information.
+    "query_auth_signed": signed(message(TYPE_Q + PRL + AUTH, ciaddr="10.0.1.5")),
+    "query_auth_request": message(TYPE_Q + PRL + opt(90, bytes([1, 1, 0]) + struct.pack("!Q", 5)),
+                                  ciaddr="10.0.1.5"),
     "query_by_ip": message(TYPE_Q + PRL, ciaddr="10.0.1.5"),
     "query_by_mac": message(TYPE_Q + PRL, htype=1, chaddr=MAC),
     "query_by_client_id": message(TYPE_Q + opt(61, b"\x01" + MAC) + PRL),
