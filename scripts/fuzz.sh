@@ -4,6 +4,7 @@
 #   scripts/fuzz.sh --all SECONDS      every target, SECONDS each
 #   scripts/fuzz.sh --list
 # Targets: message_fuzz relay_agent_info_fuzz frame_fuzz config_fuzz kea_feeds_fuzz
+#          dhcpd_leases_fuzz
 # Builds build-fuzz (clang, ASan+UBSan, coverage-instrumented libraries).
 # New inputs go to build-fuzz/corpus/TARGET (the checked-in seeds are read,
 # never written); crashes to build-fuzz/crashes/TARGET: turn each into a
@@ -17,14 +18,15 @@ declare -A SEEDS=(
   [frame_fuzz]=tests/dataplane/corpus/frame
   [config_fuzz]=tests/dataplane/corpus/config
   [kea_feeds_fuzz]=tests/control/corpus/kea_feeds
+  [dhcpd_leases_fuzz]=tests/control/corpus/dhcpd_leases
 )
 declare -A DIRS=(
   [message_fuzz]=dhcp [relay_agent_info_fuzz]=dhcp [frame_fuzz]=dataplane
-  [config_fuzz]=dataplane [kea_feeds_fuzz]=control
+  [config_fuzz]=dataplane [kea_feeds_fuzz]=control [dhcpd_leases_fuzz]=control
 )
 
 if [[ "${1:-}" == "--list" ]]; then printf '%s\n' "${!SEEDS[@]}" | sort; exit 0; fi
-if [[ $# -ne 2 ]]; then sed -n '2,10p' "$0"; exit 64; fi
+if [[ $# -ne 2 ]]; then sed -n '2,11p' "$0"; exit 64; fi
 TARGET=$1 SECONDS_EACH=$2
 
 scripts/install-deps.sh >/dev/null
