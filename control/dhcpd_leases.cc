@@ -2,6 +2,8 @@
 // File: control/dhcpd_leases.cc
 #include "control/dhcpd_leases.h"
 
+#include <algorithm>
+
 #include <arpa/inet.h>
 
 #include <fstream>
@@ -480,8 +482,11 @@ DhcpdLeasesResult ParseDhcpdLeases(std::string_view std_text, size_t first_line,
         r.errors.push_back({t.line, absl::StrCat("'", t.kind == Tok::kIncomplete ? "\"" : t.text,
                                                  "' statement is not terminated at the end of the file "
                                                  "(truncated write?) (skipped)")});
+        // Everything is consumed, so every newline counts, including those
+        // past where the lexer gave up (inside an unterminated string, say):
+        // found by dhcpd_leases_fuzz.
         r.consumed = text.size();
-        r.consumed_lines = lx.line() - first_line;
+        r.consumed_lines = static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
       }
       break;
     }

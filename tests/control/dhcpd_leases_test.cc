@@ -253,5 +253,16 @@ TEST(DhcpdLeases, UnterminatedLastBlockIsLeftForLaterUnlessAtEof) {
   EXPECT_EQ(later.errors[0].line, 43u);
 }
 
+// dhcpd_leases_fuzz: at the end of the file, an unterminated quoted string
+// made the parser consume every byte but count only the lines before it.
+TEST(DhcpdLeases, UnterminatedStringAtEofCountsEveryConsumedLine) {
+  const std::string text = "lease 10.0.0.1 {\n  uid \"\\\n# a comment\nauthoring-byte-order x;\n";
+  auto r = ParseDhcpdLeases(text, 1, /*at_eof=*/true);
+  EXPECT_EQ(r.consumed, text.size());
+  EXPECT_EQ(r.consumed_lines, 4u);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].line, 1u);  // the unterminated statement starts there
+}
+
 }  // namespace
 }  // namespace lqd::control
