@@ -44,6 +44,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <random>
 #include <string>
@@ -682,6 +683,9 @@ int Main(int argc, char** argv) {
   rte_eth_dev_stop(b.port);
   rte_eth_dev_close(b.port);
   rte_eal_cleanup();
+  // The EAL leaves its runtime directory (config, fbarray files) behind.
+  std::error_code ec;
+  std::filesystem::remove_all("/var/run/dpdk/" + prefix, ec);
   return all_ok ? 0 : 3;
 }
 
