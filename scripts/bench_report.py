@@ -596,6 +596,23 @@ def burst_section(r, w):
     w("")
     w(table(["leases", "regime", "M queries/s, no prefetch", "M queries/s, with prefetch", "speed-up"], rows))
     w("")
+    t = {n: r.get("engine", f"BM_EngineBurst/leases:1000000/regime:0/store_prefetch:1/real_time/threads:{n}")
+         for n in (1, 2)}
+    if t[1] and t[2]:
+        m = r.meta
+        w("### Scaling with cores (as far as this machine allows)")
+        w("")
+        w("The same burst path by IP at 1 M leases in 1 and 2 threads (each a registered store reader, as "
+          "lcores are) on one store; wall-clock time, so the rate is the aggregate of the threads. The "
+          f"machine has {m['nproc']} vCPUs shared with other work (all CPUs {m['cpu_busy_pct']} % busy "
+          f"during the run, load {m['loadavg_start']} -> {m['loadavg_end']}): a second thread only adds "
+          "what the other work leaves of the second vCPU, so this bounds scaling from below; a dataplane "
+          "scaling run (generator plus several worker lcores) needs more cores than this VM has.")
+        w("")
+        w(table(["threads", "aggregate M queries/s", "per thread", "vs 1 thread"],
+                [[str(n), mops(t[n]), f"{t[n].rate / n / 1e6:.2f}", fratio(ratio(t[n], t[1]), r.reps)]
+                 for n in (1, 2)]))
+        w("")
 
 
 CHURN_ROW = re.compile(r"^(\d+)\s+(\d+)\s+(\d+)\s+([\d.]+)%\s+(\d+)\s+([\d.]+)%\s*$")
@@ -875,9 +892,13 @@ def build(r, md_path, img_dir, images):
     if eng_big and all(eng_big.values()):
         w("## Line-rate context (derived)")
         w("")
+        burst = {k: r.get("engine", f"BM_EngineBurst/leases:{big}/regime:{k}/store_prefetch:1") for k in REGIMES}
+        lr = {k: burst[k] or eng_big[k] for k in REGIMES}
         w(f"A {FRAME_BYTES}-byte leasequery frame (300-byte BOOTP payload; 366 bytes on the wire with FCS, "
           "preamble and gap) arrives at most at the rates below (`shared/reference/dpdk-anchors.md` "
-          f"section 3.1). Lcores needed = rate / measured per-core engine rate at {human(big)} leases, "
+          f"section 3.1). Lcores needed = rate / measured per-core engine rate at {human(big)} leases "
+          + ("(the burst path with lease prefetch, `BM_EngineBurst`, as the lcore loop runs it), "
+             if all(burst.values()) else "") +
           "rounded up. **Derived, not measured**: it assumes lcores scale linearly (readers share nothing "
           "writable but their own QSBR line; not testable on 2 vCPUs) and it leaves out packet I/O, so it "
           "is a lower bound.")
@@ -887,9 +908,9 @@ def build(r, md_path, img_dir, images):
         for name, mpps in LINE_RATES:
             cells = [name, f"{mpps} Mpps", f"{1e3 / mpps:.0f} ns"]
             for k in REGIMES:
-                cells.append(str(math.ceil(mpps * 1e6 / eng_big[k].rate)))
+                cells.append(str(math.ceil(mpps * 1e6 / lr[k].rate)))
             rows.append(cells)
-            lc_sum.append(f"{name} {mpps} Mpps -> " + "/".join(str(math.ceil(mpps * 1e6 / eng_big[k].rate)) for k in REGIMES))
+            lc_sum.append(f"{name} {mpps} Mpps -> " + "/".join(str(math.ceil(mpps * 1e6 / lr[k].rate)) for k in REGIMES))
         w(table(["link", "frames/s", "time per frame"] + [f"lcores, {REGIMES[k]}" for k in REGIMES], rows))
         w("")
         summary.append(f"line rate ({FRAME_BYTES}-B frames), lcores by-ip/by-mac/by-cid (derived): " + "; ".join(lc_sum))
@@ -973,9 +994,15 @@ def build(r, md_path, img_dir, images):
             if a and c:
                 w(f"  - `QueryEngine::Answer` (engine/query_engine.cc) looks up one query at a time. Where lookups "
                   f"do overlap, {human(big)} leases cost {nsop(a)} ns per single `FindByIp` and {nsop(c)} ns per "
-                  "lookup in `FindByIpBatch` (hash and prefetch 16 at a time). An engine entry point that "
-                  "takes a whole RX burst and prefetches every query's slot and record before answering "
-                  "would be the lever at large lease counts (suggestion; not measured).")
+                  "lookup in `FindByIpBatch` (hash and prefetch 16 at a time).")
+                bo = r.get("engine", f"BM_EngineBurst/leases:{big}/regime:0/store_prefetch:0")
+                bp = r.get("engine", f"BM_EngineBurst/leases:{big}/regime:0/store_prefetch:1")
+                if bo and bp:
+                    w(f"  - What was done: `QueryEngine::Prefetch` (index slots of a whole burst, then their "
+                      "records) before answering, which the lcore loop now runs on every RX burst: at "
+                      f"{human(big)} leases by IP {mops(bo)} -> {mops(bp)} M queries/s per core "
+                      f"({fratio(ratio(bp, bo), r.reps)}, `BM_EngineBurst`, same run). What remains is compute "
+                      "(parse, rules, option-by-option building; see Hot spots).")
             fl = min(s.ns for s in small.values()) if all(small.values()) else None
             w(f"  - The machine: a shared {m['nproc']}-vCPU KVM guest at a nominal {r.mhz / 1e3:.2f} GHz, "
               f"other engineers' builds running (load {m['loadavg_start']} -> {m['loadavg_end']}), records in "
@@ -1052,8 +1079,8 @@ def build(r, md_path, img_dir, images):
           "zero-fill the 236-byte header and pad to 300 bytes) with no single dominant function; `ParsedMessage::Find` is called several times "
           "per query, each a scan of the parsed options. At 1 M leases and beyond the store lookups dominate, "
           "and their samples sit on the index-slot load and the first read of the record (the confirm in "
-          "`Match`): two dependent cache misses per query, not overlapped because the engine asks one query "
-          "at a time. Files: engine/query_engine.cc (`QueryEngine::Answer`), dhcp/message.cc "
+          "`Match`): two dependent cache misses per query, which `BM_EngineEndToEnd` (one query at a time) "
+          "pays in full and the burst path (`BM_EngineBurst` with prefetch, the lcore loop) overlaps. Files: engine/query_engine.cc (`QueryEngine::Answer`), dhcp/message.cc "
           "(`ParseMessage`, `ParsedMessage::Find`), dhcp/message_builder.cc, lease-store/lease_store.cc "
           "(`Index::Find`, `IpTraits::Match`).")
         w("")
