@@ -118,6 +118,7 @@ class Lexer {
         return t;
       }
       c = s_[pos_++];
+      if (c == '\n') ++line_;  // an escaped newline is still a line (dhcpd_leases_fuzz)
       if (c >= '0' && c <= '7') {
         int v = c - '0';
         for (int k = 0; k < 2 && pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '7'; ++k)

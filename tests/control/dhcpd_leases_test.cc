@@ -264,5 +264,18 @@ TEST(DhcpdLeases, UnterminatedStringAtEofCountsEveryConsumedLine) {
   EXPECT_EQ(r.errors[0].line, 1u);  // the unterminated statement starts there
 }
 
+// dhcpd_leases_fuzz: a backslash before a newline inside a quoted string
+// hid that line from the line count, so every later line number was off.
+TEST(DhcpdLeases, EscapedNewlineInAStringStillCountsAsALine) {
+  const std::string text =
+      "lease 10.0.0.1 {\n  uid \"a\\\nb\";\n  binding state free;\n}\n"
+      "lease 10.0.0.2 {\n  binding state bogus;\n}\n";
+  auto r = ParseDhcpdLeases(text, 1, /*at_eof=*/true);
+  EXPECT_EQ(r.consumed, text.size());
+  EXPECT_EQ(r.consumed_lines, 8u);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].line, 7u) << r.errors[0].reason;  // "binding state bogus"
+}
+
 }  // namespace
 }  // namespace lqd::control
