@@ -49,6 +49,12 @@ def main():
                     "kea-ha": {"address": "127.0.0.1", "port": 8001, "user": "a", "password": "b"},
                     "kea-pull": {"url": "http://127.0.0.1:8000/"}}}).encode())
 
+    write(cfgs, "auth", json.dumps({
+        "ports": [{"device": "net_null0", "addresses": ["192.0.2.1"]}],
+        "policy": {"auth": {"mode": "optional", "keys": [
+            {"id": 1, "secret-hex": "00ff", "requesters": ["10.0.0.0/8"]},
+            {"id": 2, "secret": "s", "requesters": ["0.0.0.0/0"]}]}}}).encode())
+
     feeds = os.path.join(ROOT, "tests", "control", "corpus", "kea_feeds")
     n = 0
     for path in sorted(glob.glob(os.path.join(SHARED, "captured", "*.requests.jsonl"))):
