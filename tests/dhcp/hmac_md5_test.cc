@@ -229,7 +229,8 @@ TEST(VerifyDelayedAuth, MissingUnsupportedAndMalformed) {
   ASSERT_FALSE(ParseMessage(msg, m).has_value());
   EXPECT_EQ(VerifyDelayedAuth(m, 1, key, &r), MacCheck::kMalformed);
 
-  auto odd = std::vector<uint8_t>(PackDelayedAuth(1, 1).begin(), PackDelayedAuth(1, 1).end());
+  const auto packed = PackDelayedAuth(1, 1);
+  auto odd = std::vector<uint8_t>(packed.begin(), packed.end());
   odd.pop_back();  // 19 bytes of info: neither empty nor ID + MAC
   msg = build(odd, true);
   ASSERT_FALSE(ParseMessage(msg, m).has_value());
