@@ -236,6 +236,7 @@ int Run(int argc, char** argv) {
     }
   };
   std::string port_note;
+  TelemetrySources telemetry;
   for (size_t i = 0; i < cfg.ports.size(); ++i) {
     const PortConfig& pc = cfg.ports[i];
     auto pid = AttachDevice(pc.device);
@@ -249,6 +250,7 @@ int Run(int argc, char** argv) {
       return 1;
     }
     started.push_back(setup->port_id);
+    telemetry.port_ids.push_back(setup->port_id);
     PortCtx& p = shared->ports.emplace_back();
     p.port_id = setup->port_id;
     p.nb_queues = setup->nb_queues;
@@ -294,7 +296,6 @@ int Run(int argc, char** argv) {
   // ---- Per-lcore state.
   std::vector<std::unique_ptr<LcoreCounters>> counters;
   std::vector<std::unique_ptr<LcoreConf>> confs;
-  TelemetrySources telemetry;
   const uint64_t hz = rte_get_tsc_hz();
   for (size_t i = 0; i < lcore_ids.size(); ++i) {
     counters.push_back(std::make_unique<LcoreCounters>());
@@ -328,7 +329,8 @@ int Run(int argc, char** argv) {
       cfg.rate_limit.per_requester_pps ? absl::StrFormat("; rate-limit %u pps", cfg.rate_limit.per_requester_pps) : "");
   if (!RegisterTelemetry(&telemetry)) log::Warn("dataplane", "telemetry commands not registered");
   control.management().SetExtraMetrics([&telemetry, &reloader] {
-    return RenderPrometheus(telemetry.lcores, telemetry.lcore_ids) + reloader.RenderPrometheus();
+    return RenderPrometheus(telemetry.lcores, telemetry.lcore_ids) + RenderPortPrometheus(telemetry) +
+           reloader.RenderPrometheus();
   });
   control.management().SetReload([&reload] {
     const ReloadResult r = reload("POST /v1/reload");

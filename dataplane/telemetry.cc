@@ -3,7 +3,9 @@
 #include "dataplane/telemetry.h"
 
 #include <cstdlib>
+#include <sstream>
 
+#include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
 namespace lqd::dataplane {
@@ -25,8 +27,28 @@ void FillDict(rte_tel_data* d, const LcoreCounters& c) {
   });
 }
 
+struct PortDrops {
+  uint64_t ring = 0, nombuf = 0, errors = 0;
+};
+
+PortDrops ReadPortDrops(uint16_t port_id) {
+  rte_eth_stats s{};
+  if (rte_eth_stats_get(port_id, &s) != 0) return {};
+  return {s.imissed, s.rx_nombuf, s.ierrors};
+}
+
 int StatsCb(const char*, const char*, rte_tel_data* d) {
   FillDict(d, Sum(g_sources->lcores));
+  PortDrops total;
+  for (uint16_t p : g_sources->port_ids) {
+    const PortDrops one = ReadPortDrops(p);
+    total.ring += one.ring;
+    total.nombuf += one.nombuf;
+    total.errors += one.errors;
+  }
+  rte_tel_data_add_dict_u64(d, "rx_ring_drops", total.ring);
+  rte_tel_data_add_dict_u64(d, "rx_nombuf", total.nombuf);
+  rte_tel_data_add_dict_u64(d, "rx_errors", total.errors);
   return 0;
 }
 
@@ -59,6 +81,29 @@ int InfoCb(const char*, const char*, rte_tel_data* d) {
 }
 
 }  // namespace
+
+std::string RenderPortPrometheus(const TelemetrySources& sources) {
+  struct Family {
+    const char* name;
+    const char* help;
+    uint64_t PortDrops::*field;
+  };
+  static constexpr Family kFamilies[] = {
+      {"rx_ring_drops_total", "frames the port dropped because its RX ring was full (imissed)",
+       &PortDrops::ring},
+      {"rx_nombuf_total", "received frames dropped for want of an mbuf", &PortDrops::nombuf},
+      {"rx_errors_total", "erroneous frames the port received (ierrors)", &PortDrops::errors},
+  };
+  std::vector<PortDrops> drops;
+  for (uint16_t p : sources.port_ids) drops.push_back(ReadPortDrops(p));
+  std::ostringstream o;
+  for (const Family& f : kFamilies) {
+    o << "# HELP lqd_" << f.name << " " << f.help << "\n# TYPE lqd_" << f.name << " counter\n";
+    for (size_t i = 0; i < drops.size(); ++i)
+      o << "lqd_" << f.name << "{port=\"" << sources.port_ids[i] << "\"} " << drops[i].*f.field << "\n";
+  }
+  return o.str();
+}
 
 bool RegisterTelemetry(const TelemetrySources* sources) {
   g_sources = sources;

@@ -7,10 +7,16 @@
 //   /lqd/stats            the sum over all lcores
 //   /lqd/lcore[,<id>]     one lcore's counters; without an id, all of them
 //   /lqd/info             ports, addresses, leases, ranges
+// /lqd/stats also carries the ports' own receive drops (rte_eth_stats summed
+// over `port_ids`): rx_ring_drops (imissed: the RX ring was full, lqd did
+// not keep up), rx_nombuf (no mbuf for a received frame), rx_errors
+// (ierrors). PMDs that do not count them (net_af_packet: its kernel ring's
+// drops are not exported) report 0.
 // Counter names are those of ForEachCounter() with '.' and '-' turned into
 // '_' (telemetry dictionary keys allow [A-Za-z0-9_/]).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -22,7 +28,12 @@ struct TelemetrySources {
   std::vector<const LcoreCounters*> lcores;
   std::vector<unsigned> lcore_ids;
   std::string info;  // the startup summary line
+  std::vector<uint16_t> port_ids;  // ports whose receive drops are reported
 };
+
+// Prometheus text of the ports' receive drops, per port:
+// lqd_rx_ring_drops_total{port="0"} 12, lqd_rx_nombuf_total, lqd_rx_errors_total.
+std::string RenderPortPrometheus(const TelemetrySources& sources);
 
 // `sources` must outlive the EAL (telemetry callbacks run on DPDK's
 // telemetry thread until rte_eal_cleanup()). Returns false if a command
