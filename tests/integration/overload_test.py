@@ -1,0 +1,343 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Floods (issue 7): lqd offered more than it can answer, from one relay.
+
+lqd (worker lcore 1, net_af_packet on veth lqd-a in namespace lqov-<pid>,
+192.0.2.1, management API on the namespace's 127.0.0.1). On the other veth
+end (lqd-r): the flooder, `lq-storm --dpdk` with its own net_af_packet on
+lqd-r (generator lcore on CPU 0, away from lqd's worker), one giaddr
+192.0.2.50; the well-behaved relays, `lq-storm` on kernel UDP sockets,
+giaddrs 192.0.2.10-13. This process enters the namespace.
+
+lqd's worker thread runs at nice -10 (a stand-in for an isolated core).
+
+  0. capacity: closed loop (256 in flight, so the 512-frame RX ring never
+     overflows), rate limit off: C = lqd's replies/s on this machine now.
+  1. overload, rate limit off: open loop as fast as the generator goes.
+     lqd answers every frame it takes off the ring (replies == leasequeries:
+     the excess is dropped at the ring, not inside lqd), at >= 0.3 C (no
+     collapse under overload), and the ring dropped frames (frames that
+     reached lqd-a minus lqd's rx_frames > 0).
+  2. fairness, rate limit 2000 pps per requester (turned on by POST
+     /v1/reload): the flood again, and during it 4 relays at 200 qps each.
+     The relays' answered fraction >= 0.9 x the fraction of frames the RX
+     ring let through (see fairness() for why); the flooder is held to its
+     bucket (answered <= 2000/s * time + burst) and its excess is counted
+     in ratelimit_drops.
+During both floods /healthz and /metrics answer within 2 s. Afterwards the
+relays are answered in full (closed loop, every query), and lqd's VmRSS
+grew less than 4 MiB from before the floods.
+
+No absolute speed is asserted: capacity is measured in the same run, and the
+checks are ratios. On net_af_packet the RX-ring drops happen in the kernel's
+packet ring, which the PMD does not count (lqd's rx_ring_drops, the port's
+imissed, stays 0 there); the test counts them as frames delivered to lqd-a
+(`ip -s link`) minus lqd's rx_frames.
+
+Env: LQD_BIN, LQ_STORM. Exit 77 (skip) without root, namespaces or veth.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lqd_harness as h  # noqa: E402
+
+SERVER, RELAY = "192.0.2.1", "192.0.2.2"
+FLOOD_GIADDR = "192.0.2.50"
+GOOD_BASE, GOOD_N, GOOD_RATE = "192.0.2.10", 4, 800  # 200 qps per relay
+POPULATION = "10.20.0.0/24"
+LIMIT_PPS, LIMIT_BURST = 2000, 2000
+MGMT = 18290
+RSS_GROWTH_MAX_KB = 4096
+API_DEADLINE_S = 2.0
+
+
+def expect(cond, what, detail=""):
+    if not cond:
+        raise AssertionError(what + ("\n" + str(detail) if detail else ""))
+
+
+def storm_binary():
+    path = os.environ.get("LQ_STORM") or os.path.join(h.ROOT, "build-client", "client", "lq-storm")
+    if not os.access(path, os.X_OK):
+        h.skip("%s not found (set LQ_STORM)" % path)
+    return path
+
+
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmRSS for %d" % pid)
+
+
+def wire_frames(dev):
+    """Frames the kernel delivered to `dev` (plus those it dropped before
+    any socket saw them): what reached lqd's port."""
+    r = h.run("ip", "-j", "-s", "link", "show", "dev", dev)
+    rx = json.loads(r.stdout)[0]["stats64"]["rx"]
+    return rx["packets"] + rx["dropped"]
+
+
+class ApiProbe(threading.Thread):
+    """GET /healthz and /metrics every 0.3 s until stopped; records the
+    status and the time each took."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.samples = []  # (path, status, seconds)
+        self.halt = threading.Event()
+
+    def run(self):
+        while not self.halt.is_set():
+            for path in ("/healthz", "/metrics"):
+                t0 = time.monotonic()
+                st, body = h.http("GET", MGMT, path, timeout=API_DEADLINE_S * 2)
+                self.samples.append((path, st, time.monotonic() - t0, body))
+            self.halt.wait(0.3)
+
+    def check(self, what):
+        self.halt.set()
+        self.join()
+        expect(len(self.samples) >= 6, "%s: too few API samples during the flood" % what, self.samples)
+        worst = max(s[2] for s in self.samples)
+        bad = [(p, st, round(t, 3)) for p, st, t, _ in self.samples if st != 200 or t > API_DEADLINE_S]
+        expect(not bad, "%s: management API slow or failing during the flood" % what, bad)
+        metrics = [b for p, _, _, b in self.samples if p == "/metrics"][-1]
+        expect("lqd_rx_frames_total" in metrics and "lqd_rx_ring_drops_total{port=" in metrics,
+               "/metrics has the dataplane and port drop counters", metrics[:2000])
+        print("%s: %d API requests during the flood, all 200, slowest %.3f s" %
+              (what, len(self.samples), worst), flush=True)
+
+
+class Test:
+    def __init__(self):
+        self.storm = storm_binary()
+        self.ns = h.Netns("lqov", RELAY + "/24")
+        self.lqd = None
+        self.prefixes = []
+        self.procs = []
+
+    def cleanup(self):
+        for p in self.procs:
+            if p.poll() is None:
+                h.stop_group(p)
+        if self.lqd:
+            code, out = self.lqd.stop()
+            self.lqd.cleanup()
+            print("--- lqd output (exit %s) ---\n%s" % (code, out[-3000:]), flush=True)
+        self.ns.delete()
+        for p in self.prefixes:
+            shutil.rmtree("/var/run/dpdk/" + p, ignore_errors=True)
+
+    def start(self):
+        self.ns.create()
+        for i in range(GOOD_N):
+            a = GOOD_BASE.rsplit(".", 1)[0] + "." + str(int(GOOD_BASE.rsplit(".", 1)[1]) + i)
+            h.run("ip", "-n", self.ns.name, "addr", "add", a + "/24", "dev", self.ns.relay)
+        self.lqd = h.Lqd("lqov", ["-l", "0-1"], {}, netns=self.ns.name)
+        pop = os.path.join(self.lqd.tmp, "population.csv")
+        r = subprocess.run([self.storm, "--population", POPULATION, "--write-leases", pop],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
+        expect(r.returncode == 0, "lq-storm --write-leases", r.stderr)
+        self.config = {
+            "ports": [{"device": "net_af_packet0,iface=" + self.ns.dp, "addresses": [SERVER]}],
+            "authoritative-ranges": [POPULATION],
+            "leases": pop,
+            "control": {"management": {"address": "127.0.0.1", "port": MGMT}},
+        }
+        self.lqd.config = self.config
+        self.lqd.start()
+        self.pid = self.lqd.pid()
+        # A production lqd polls on isolated CPUs. On a shared CI machine the
+        # scheduler would otherwise decide how much of CPU 1 lqd's worker
+        # gets against other people's builds; nice -10 on that one thread
+        # stands in for the isolated core (the generator stays at nice 0).
+        for tid in os.listdir("/proc/%d/task" % self.pid):
+            with open("/proc/%d/task/%s/comm" % (self.pid, tid)) as f:
+                if f.read().strip().startswith("rte-worker"):
+                    os.setpriority(os.PRIO_PROCESS, int(tid), -10)
+        self.ns.enter()  # the API on the namespace's loopback, lq-storm's sockets and ports
+
+    def write_config(self, cfg):
+        path = os.path.join(self.lqd.tmp, "lqd.json")
+        with open(path + ".tmp", "w") as f:
+            json.dump(cfg, f, indent=1)
+        os.rename(path + ".tmp", path)
+
+    def delta(self, before):
+        after = self.lqd.stats()
+        return {k: after[k] - before[k] for k in after if isinstance(after[k], int)}
+
+    # ---- lq-storm
+    def dpdk_cmd(self, args):
+        prefix = "lqovs-%d-%d" % (os.getpid(), len(self.prefixes))
+        self.prefixes.append(prefix)
+        eal = ("--lcores 0@1,1@0 --no-huge -m 512 --no-pci --file-prefix %s "
+               "--vdev net_af_packet0,iface=%s" % (prefix, self.ns.relay))
+        return [self.storm, "--server", SERVER, "--giaddr-base", FLOOD_GIADDR, "--concentrators", "1",
+                "--population", POPULATION, "--json", "--dpdk=" + eal] + args
+
+    def good_cmd(self, args):
+        return [self.storm, "--server", SERVER, "--giaddr-base", GOOD_BASE, "--concentrators",
+                str(GOOD_N), "--population", POPULATION, "--json", "--timeout", "2"] + args
+
+    def spawn(self, cmd):
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+        self.procs.append(p)
+        return p
+
+    def report(self, p, what, timeout=120):
+        out, err = p.communicate(timeout=timeout)
+        lines = [l for l in out.splitlines() if l.startswith("{")]
+        expect(lines, "%s: no report from lq-storm (exit %s)" % (what, p.returncode), err[-3000:])
+        rep = json.loads(lines[-1])
+        print("%s: lq-storm exit %s: %s" % (what, p.returncode, lines[-1]), flush=True)
+        return rep
+
+    def flood(self, seconds, what):
+        """The open-loop flood from one giaddr with the API probed during
+        it; returns (lq-storm report, lqd counter delta, frames on lqd-a)."""
+        before, wire0 = self.lqd.stats(), wire_frames(self.ns.dp)
+        p = self.spawn(self.dpdk_cmd(["--mode", "open", "--rate", "10000000", "--timeout", "1",
+                                      "--duration", str(seconds), "--max-queries", "100000000"]))
+        probe = ApiProbe()
+        probe.start()
+        extra = self.during_flood() if self.during_flood else None
+        rep = self.report(p, what)
+        probe.check(what)
+        return rep, self.delta(before), wire_frames(self.ns.dp) - wire0, extra
+
+    # ---- phases
+    def capacity(self):
+        before = self.lqd.stats()
+        rep = self.report(self.spawn(self.dpdk_cmd(["--mode", "closed", "--window", "256",
+                                                    "--duration", "4", "--max-queries", "100000000"])),
+                          "capacity")
+        d = self.delta(before)
+        expect(rep["answered"] > 1000 and rep["lost"] == 0, "closed loop: every query answered", rep)
+        expect(d["replies"] == rep["answered"], "lqd's replies equal lq-storm's answers", (rep, d))
+        self.cap = rep["answered"] / rep["elapsed_s"]
+        print("capacity (closed loop, 256 in flight): %.0f replies/s" % self.cap, flush=True)
+
+    def overload(self):
+        self.during_flood = None
+        rep, d, wire, _ = self.flood(8, "overload, no rate limit")
+        secs = rep["elapsed_s"]
+        offered, answered = wire / secs, d["replies"] / secs
+        ring = wire - d["rx_frames"]
+        print("overload: offered %.0f frames/s (%.1fx capacity), lqd answered %.0f/s (%.2f of capacity), "
+              "ring drops %d of %d frames (%.0f %%), lqd rx_ring_drops (imissed) %d" %
+              (offered, offered / self.cap, answered, answered / self.cap, ring, wire,
+               100.0 * ring / wire, d["rx_ring_drops"]), flush=True)
+        expect(d["replies"] == d["leasequeries"],
+               "every query lqd took off the ring was answered (excess dropped at the ring)", d)
+        expect(ring > 0 and offered > 1.2 * answered,
+               "the flood overloaded lqd (more frames reached the port than it answered)",
+               (offered, answered, ring))
+        # Under overload lqd must not collapse (livelock would answer ~0): it
+        # keeps answering at a good part of the rate it manages unloaded. 0.3,
+        # not 0.9: other people's builds on this shared 2-CPU VM change the
+        # CPU lqd gets between the two phases (0.53-1.19 measured here).
+        expect(answered >= 0.3 * self.cap, "answered %.0f/s under overload < 0.3 x capacity %.0f/s" %
+               (answered, self.cap), d)
+
+    def fairness(self):
+        cfg = dict(self.config, **{"rate-limit": {"per-requester-pps": LIMIT_PPS, "burst": LIMIT_BURST}})
+        self.write_config(cfg)
+        st, body = h.http("POST", MGMT, "/v1/reload")
+        expect(st == 200 and json.loads(body)["applied"] == ["rate-limit"], "rate limit reloaded", (st, body))
+
+        def good_relays():
+            # Let the flood run first (ARP, EAL start), then the relays.
+            deadline, base = time.time() + 20, self.lqd.stats()["rx_frames"]
+            while self.lqd.stats()["rx_frames"] < base + 20000 and time.time() < deadline:
+                time.sleep(0.1)
+            return self.report(self.spawn(self.good_cmd(["--mode", "open", "--rate", str(GOOD_RATE),
+                                                          "--duration", "6", "--max-queries", "100000"])),
+                               "well-behaved relays during the flood")
+
+        self.during_flood = good_relays
+        rep, d, wire, good = self.flood(14, "flood, rate limit %d pps" % LIMIT_PPS)
+        secs = rep["elapsed_s"]
+        good_frac = good["answered"] / good["sent"]
+        flood_frac = rep["answered"] / rep["sent"]
+        ring = wire - d["rx_frames"]
+        print("fairness: flooder offered %.0f/s (%.1fx capacity), answered %d (%.0f/s, fraction %.3f); "
+              "ratelimit_drops %d; ring drops %d of %d (%.0f %%); well-behaved relays answered %d of %d "
+              "(%.3f)" % (rep["sent"] / secs, rep["sent"] / secs / self.cap, rep["answered"],
+                          rep["answered"] / secs, flood_frac, d["ratelimit_drops"], ring, wire,
+                          100.0 * ring / wire, good["answered"], good["sent"], good_frac), flush=True)
+        expect(good["sent"] >= GOOD_RATE * 4, "the relays sent during the flood", good)
+        # 0.9: the relays stay far under their 2000 pps bucket, so lqd drops
+        # none of their queries; they can only lose one that meets a full RX
+        # ring while the flooder's bursts outpace lqd. On this loaded 2-CPU VM
+        # (lqd's worker at ~25 % of a CPU) they got 0.95-0.99 while the
+        # flooder got ~0.03; without the limiter every query would cost a
+        # reply and the relays would share the ring drops of phase 1.
+        # If the flood still outpaces lqd's worker, the ring drops frames
+        # before the limiter sees them, whoever sent them: no software limit
+        # behind the ring can help there (a NIC's RSS/flow rules can). So the
+        # bar is 0.9 of the fraction the ring let through (0.9 when, as it
+        # should be with the worker on its own core, the ring drops nothing).
+        accepted = d["rx_frames"] / wire
+        expect(good_frac >= 0.9 * min(1.0, accepted),
+               "well-behaved relays answered %.3f < 0.9 x ring acceptance %.3f" % (good_frac, accepted),
+               (good, d))
+        expect(good_frac >= 10 * flood_frac, "relays answered far more often than the flooder",
+               (good_frac, flood_frac))
+        expect(flood_frac < 0.5, "the flooder was held back", rep)
+        expect(rep["answered"] <= LIMIT_PPS * (secs + 1) + LIMIT_BURST,
+               "flooder answered more than its bucket allows", rep)
+        expect(rep["sent"] >= 10 * LIMIT_PPS * secs / 2, "the flooder offered far more than its limit", rep)
+        expect(d["ratelimit_drops"] >= d["rx_frames"] - d["replies"] - 100 and
+               d["ratelimit_drops"] >= rep["sent"] // 4,
+               "the flooder's excess that reached lqd is counted as ratelimit_drops", d)
+
+    def after(self):
+        before = self.lqd.stats()
+        rep = self.report(self.spawn(self.good_cmd(["--mode", "closed", "--window", "16",
+                                                    "--duration", "30", "--max-queries", "2000"])),
+                          "relays after the flood")
+        d = self.delta(before)
+        expect(rep["sent"] == 2000 and rep["answered"] == 2000 and rep["lost"] == 0,
+               "every query answered after the flood", rep)
+        expect(d["replies"] == 2000, "lqd counted the answers", d)
+
+
+def main():
+    if os.geteuid() != 0:
+        h.skip("needs root (network namespaces, AF_PACKET, DPDK runtime directory)")
+    h.lqd_binary()
+    t = Test()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))
+    try:
+        t.start()
+        rss0 = rss_kb(t.pid)
+        st, body = h.http("GET", MGMT, "/healthz")
+        expect(st == 200, "/healthz before the flood", (st, body))
+        expect("rx_ring_drops" in t.lqd.stats(), "/lqd/stats reports the port's RX ring drops")
+        t.capacity()
+        rss1 = rss_kb(t.pid)  # after the first load: pools, rings and caches touched
+        t.overload()
+        t.fairness()
+        t.after()
+        rss2 = rss_kb(t.pid)
+        print("lqd VmRSS: %d kB at start, %d kB before the floods, %d kB after (%+d kB)" %
+              (rss0, rss1, rss2, rss2 - rss1), flush=True)
+        expect(rss2 - rss1 < RSS_GROWTH_MAX_KB, "lqd's memory grew %d kB during the floods" % (rss2 - rss1))
+    finally:
+        t.cleanup()
+    print("PASS", flush=True)
+
+
+if __name__ == "__main__":
+    main()
