@@ -240,9 +240,11 @@ class Test:
                100.0 * ring / wire, d["rx_ring_drops"]), flush=True)
         expect(d["replies"] == d["leasequeries"],
                "every query lqd took off the ring was answered (excess dropped at the ring)", d)
-        expect(ring > 0 and offered > 1.2 * answered,
-               "the flood overloaded lqd (more frames reached the port than it answered)",
-               (offered, answered, ring))
+        # Overload reached: the ring dropped a real share (>= 5 %; 20-75 %
+        # measured) of what reached the port.
+        expect(ring >= 0.05 * wire,
+               "the flood overloaded lqd (the RX ring dropped >= 5 % of the frames)",
+               (offered, answered, ring, wire))
         # Under overload lqd must not collapse (livelock would answer ~0): it
         # keeps answering at a good part of the rate it manages unloaded. 0.3,
         # not 0.9: other people's builds on this shared 2-CPU VM change the
