@@ -25,12 +25,9 @@ import os
 import re
 import shutil
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lqd_harness as h  # noqa: E402
@@ -275,14 +272,7 @@ def main():
               "kill -9 recovery, corrupt snapshot: OK" % len(truth))
         return 0
     except Exception:
-        for name in ("kea-dhcp4.log", "kea-dhcp4.out", "kea-ctrl-agent.out", "ca.log"):
-            p = os.path.join(tmp, name)
-            if os.path.exists(p):
-                print("---- " + name)
-                print(open(p).read()[-3000:])
-        if lqd is not None:
-            print("---- lqd")
-            print(lqd.output()[-3000:])
+        h.print_failure_logs(tmp, [lqd])
         raise
     finally:
         for p in procs:  # each in its own group: `timeout` and Kea go together

@@ -219,14 +219,7 @@ def main():
         print("control_kea_tls_test: pull and push over TLS with client certificates, refusals counted: OK")
         return 0
     except Exception:
-        for name in ("kea-dhcp4.log", "kea-dhcp4.out", "kea-ctrl-agent.out", "ca.log"):
-            p = os.path.join(tmp, name)
-            if os.path.exists(p):
-                print("---- " + name)
-                print(open(p).read()[-3000:])
-        if lqd is not None:
-            print("---- lqd")
-            print(lqd.output()[-3000:])
+        h.print_failure_logs(tmp, [lqd])
         raise
     finally:
         for p in procs:

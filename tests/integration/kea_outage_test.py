@@ -23,7 +23,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lqd_harness as h  # noqa: E402
@@ -153,14 +152,7 @@ def main():
         assert code == 0, out[-2000:]
         return 0
     except Exception:
-        for name in ("kea-dhcp4.log", "kea-dhcp4.out", "kea-ctrl-agent.out"):
-            p = os.path.join(tmp, name)
-            if os.path.exists(p):
-                print("---- " + name)
-                print(open(p).read()[-2000:])
-        if lqd is not None:
-            print("---- lqd")
-            print(lqd.output()[-3000:])
+        h.print_failure_logs(tmp, [lqd])
         raise
     finally:
         for p in kea_procs:

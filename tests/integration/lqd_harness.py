@@ -56,6 +56,23 @@ def stop_group(proc, timeout=10):
         proc.wait()
 
 
+KEA_LOGS = ("kea-dhcp4.log", "kea-dhcp4.out", "kea-ctrl-agent.out", "ca.log")
+
+
+def print_failure_logs(tmp, lqds=(), names=KEA_LOGS, tail=3000):
+    """On a failing test: the tail of each log it wrote in `tmp`, then each
+    lqd's output, so CI's log says what went wrong."""
+    for name in names:
+        p = os.path.join(tmp, name)
+        if os.path.exists(p):
+            print("---- " + name)
+            print(open(p).read()[-tail:])
+    for lqd in lqds:
+        if lqd is not None:
+            print("---- lqd " + lqd.prefix)
+            print(lqd.output()[-tail:])
+
+
 def http(method, port, path, body=None, user=None, password=None, timeout=10):
     """One HTTP request to 127.0.0.1:port; returns (status, body text), or
     (None, "") if nothing answers. `body` (if not None) is sent as JSON."""

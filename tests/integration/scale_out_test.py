@@ -208,14 +208,7 @@ def main():
               "%d leases identical on both and equal to lease4-get-all: OK" % len(truth))
         return 0
     except Exception:
-        for name in ("kea-dhcp4.log", "kea-dhcp4.out", "kea-ctrl-agent.out", "ca.log"):
-            p = os.path.join(tmp, name)
-            if os.path.exists(p):
-                print("---- " + name)
-                print(open(p).read()[-3000:])
-        for lqd in lqds:
-            print("---- " + lqd.prefix)
-            print(lqd.output()[-3000:])
+        h.print_failure_logs(tmp, lqds)
         raise
     finally:
         for p in procs:
