@@ -76,21 +76,9 @@ print(json.dumps(res))
 '''
 
 
-def binary(env, rel):
-    path = os.environ.get(env) or os.path.join(h.ROOT, "build", rel)
-    if not os.access(path, os.X_OK):
-        h.skip("%s not found (set %s)" % (path, env))
-    return path
-
-
-def expect(cond, what, detail=""):
-    if not cond:
-        raise AssertionError(what + ("\n" + str(detail) if detail else ""))
-
-
 class Test:
     def __init__(self):
-        self.lq = binary("LQ_QUERY", "client/lq-query")
+        self.lq = h.tool_binary("LQ_QUERY", "client/lq-query")
         self.ns = h.Netns("lqau", RELAY + "/24")
         self.lqd = None
 
@@ -140,28 +128,28 @@ class Test:
     def run(self):
         before = self.drops()
         rc, out, err = self.query("--auth-key", "7:" + SECRET)
-        expect(rc == 0, "signed query answered ACTIVE: exit %d" % rc, err)
-        expect(out.get("auth") == "verified", "lq-query verified the reply's signature", out)
-        expect(out["answer"]["ciaddr"] == "198.51.100.10", "answer", out)
+        h.expect(rc == 0, "signed query answered ACTIVE: exit %d" % rc, err)
+        h.expect(out.get("auth") == "verified", "lq-query verified the reply's signature", out)
+        h.expect(out["answer"]["ciaddr"] == "198.51.100.10", "answer", out)
         d = self.delta(before, self.drops())
-        expect(d == ({}, 1), "one reply, no auth drop", d)
+        h.expect(d == ({}, 1), "one reply, no auth drop", d)
 
         before = self.drops()
         r = subprocess.run(["ip", "netns", "exec", self.ns.name, "/usr/bin/python3", "-c", PY_PEER,
                             SERVER, RELAY, SECRET, "7"], stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True, timeout=30)
-        expect(r.returncode == 0, "python peer", r.stderr)
+        h.expect(r.returncode == 0, "python peer", r.stderr)
         res = json.loads(r.stdout)
         print("python peer:", res, flush=True)
         first = res["first"]
-        expect(first is not None and first["type"] == 13, "independently signed query answered", res)
-        expect((first["proto"], first["alg"], first["rdm"], first["key_id"]) == (1, 1, 0, 7),
+        h.expect(first is not None and first["type"] == 13, "independently signed query answered", res)
+        h.expect((first["proto"], first["alg"], first["rdm"], first["key_id"]) == (1, 1, 0, 7),
                "reply carries delayed-auth option 90 with key 7", first)
-        expect(first["mac_ok"], "reply's HMAC-MD5 verifies with Python's hmac", first)
-        expect(first["counter"] > int(time.time() - 3600) << 32, "reply counter clock-seeded", first)
-        expect(res["replay"] is None, "the same packet again gets no answer", res)
+        h.expect(first["mac_ok"], "reply's HMAC-MD5 verifies with Python's hmac", first)
+        h.expect(first["counter"] > int(time.time() - 3600) << 32, "reply counter clock-seeded", first)
+        h.expect(res["replay"] is None, "the same packet again gets no answer", res)
         d = self.wait_counted(before, "engine_drop_auth_replay")
-        expect(d == ({"engine_drop_auth_replay": 1}, 1), "one reply, one replay drop", d)
+        h.expect(d == ({"engine_drop_auth_replay": 1}, 1), "one reply, one replay drop", d)
 
         for args, reason in ((["--auth-key", "7:wrong-secret"], "engine_drop_auth_bad_mac"),
                              (["--auth-key", "8:" + SECRET], "engine_drop_auth_unknown_key"),
@@ -169,9 +157,9 @@ class Test:
                              ([], "engine_drop_auth_missing")):
             before = self.drops()
             rc, out, err = self.query(*args)
-            expect(rc == 3, "%s: no answer expected, exit %d" % (args, rc), (out, err))
+            h.expect(rc == 3, "%s: no answer expected, exit %d" % (args, rc), (out, err))
             d = self.wait_counted(before, reason)
-            expect(d == ({reason: 1}, 0), "%s counted as %s only" % (args, reason), d)
+            h.expect(d == ({reason: 1}, 0), "%s counted as %s only" % (args, reason), d)
         print("PASS checks", flush=True)
 
 

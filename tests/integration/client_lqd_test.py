@@ -52,22 +52,10 @@ POPULATION, ACTIVE_FRACTION = "10.20.0.0/24", "0.75"
 ROUNDS = 8  # closed-loop runs ask every subscriber exactly this often
 
 
-def binary(env, name):
-    path = os.environ.get(env) or os.path.join(h.ROOT, "build-client", "client", name)
-    if not os.access(path, os.X_OK):
-        h.skip("%s not found (set %s)" % (path, env))
-    return path
-
-
-def expect(cond, what, detail=""):
-    if not cond:
-        raise AssertionError(what + ("\n" + str(detail) if detail else ""))
-
-
 class Test:
     def __init__(self):
-        self.lq = binary("LQ_QUERY", "lq-query")
-        self.storm = binary("LQ_STORM", "lq-storm")
+        self.lq = h.tool_binary("LQ_QUERY", "client/lq-query")
+        self.storm = h.tool_binary("LQ_STORM", "client/lq-storm")
         self.ns = h.Netns("lqcl", RELAY + "/24")
         self.lqd = None        # kernel path
         self.memif_lqd = None  # DPDK path, one per run
@@ -106,13 +94,13 @@ class Test:
         r = subprocess.run([self.storm, "--population", POPULATION, "--active-fraction",
                             ACTIVE_FRACTION, "--write-leases", pop], stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True, timeout=30)
-        expect(r.returncode == 0, "lq-storm --write-leases", r.stderr)
+        h.expect(r.returncode == 0, "lq-storm --write-leases", r.stderr)
         with open(pop) as f:
             pop_rows = f.read().splitlines()[1:]
         self.pop_csv = pop
         self.pop_active = len(pop_rows)
         self.pop_size = int(r.stderr.split(" of ")[1].split()[0])  # "wrote A active leases of N to"
-        expect(0 < self.pop_active < self.pop_size, "population has both kinds", r.stderr)
+        h.expect(0 < self.pop_active < self.pop_size, "population has both kinds", r.stderr)
         self.leases = os.path.join(self.memif_dir, "kea-leases4.csv")
         with open(leases) as f, open(self.leases, "w") as out:
             out.write(f.read() + "\n".join(pop_rows) + "\n")
@@ -127,7 +115,7 @@ class Test:
     def finish_kernel_path(self):
         code = self.stop_lqd(self.lqd, "lqd")
         self.lqd = None
-        expect(code == 0, "lqd (kernel path) exit %s" % code)
+        h.expect(code == 0, "lqd (kernel path) exit %s" % code)
 
     def start_memif_lqd(self):
         self.memif_lqd = h.Lqd("lqcm", ["-l", "0-1"], {
@@ -146,7 +134,7 @@ class Test:
             print("WARNING: lqd died of SIGSEGV after lq-storm's memif disconnect: the DPDK 22.11 "
                   "memif PMD unmaps its regions under a polling lcore (see the docstring)", flush=True)
         else:
-            expect(code == 0, "memif lqd exit %s" % code)
+            h.expect(code == 0, "memif lqd exit %s" % code)
         if os.path.exists(self.memif_sock):  # a crashed server leaves its socket behind
             os.unlink(self.memif_sock)
 
@@ -165,51 +153,51 @@ class Test:
     def check_queries(self):
         before = self.lqd.stats()
         rc, a, err = self.query("--ip", "198.51.100.10")
-        expect(rc == 0, "active by IP: exit %d, expected 0" % rc, err)
-        expect(a["message_type"] == "DHCPLEASEACTIVE", "type", a)
-        expect(a["ciaddr"] == "198.51.100.10", "ciaddr", a)
-        expect(a["chaddr"] == "02:00:00:00:01:01" and a["htype"] == 1, "chaddr", a)
-        expect(a["giaddr"] == RELAY and a["server_id"] == SERVER, "giaddr/server-id", a)
+        h.expect(rc == 0, "active by IP: exit %d, expected 0" % rc, err)
+        h.expect(a["message_type"] == "DHCPLEASEACTIVE", "type", a)
+        h.expect(a["ciaddr"] == "198.51.100.10", "ciaddr", a)
+        h.expect(a["chaddr"] == "02:00:00:00:01:01" and a["htype"] == 1, "chaddr", a)
+        h.expect(a["giaddr"] == RELAY and a["server_id"] == SERVER, "giaddr/server-id", a)
         # fresh_leases renewed the lease a third of its 86400 s ago.
-        expect(abs(a["lease_time"] - 86400 * 2 // 3) <= 120, "remaining lease time", a)
+        h.expect(abs(a["lease_time"] - 86400 * 2 // 3) <= 120, "remaining lease time", a)
         rai = h.rai_from_row(self.row("198.51.100.10"))
-        expect(a["relay_agent_info"]["hex"] == ":".join("%02x" % b for b in rai),
+        h.expect(a["relay_agent_info"]["hex"] == ":".join("%02x" % b for b in rai),
                "option 82 bytes equal the lease's", (a["relay_agent_info"], rai.hex()))
-        expect(a["relay_agent_info"]["sub_options"][0]["text"] == "eth0/1/1:100", "circuit-id", a)
+        h.expect(a["relay_agent_info"]["sub_options"][0]["text"] == "eth0/1/1:100", "circuit-id", a)
 
         rc, a, err = self.query("--ip", "198.51.100.200")  # in range, never leased
-        expect(rc == 1, "unassigned by IP: exit %d, expected 1" % rc, (a, err))
-        expect(a["message_type"] == "DHCPLEASEUNASSIGNED" and a["ciaddr"] == "198.51.100.200",
+        h.expect(rc == 1, "unassigned by IP: exit %d, expected 1" % rc, (a, err))
+        h.expect(a["message_type"] == "DHCPLEASEUNASSIGNED" and a["ciaddr"] == "198.51.100.200",
                "unassigned answer", a)
-        expect("lease_time" not in a and "relay_agent_info" not in a, "no lease data", a)
+        h.expect("lease_time" not in a and "relay_agent_info" not in a, "no lease data", a)
 
         rc, a, err = self.query("--ip", "10.9.9.9")  # outside every range
-        expect(rc == 2, "unknown by IP: exit %d, expected 2" % rc, (a, err))
-        expect(a["message_type"] == "DHCPLEASEUNKNOWN", "unknown answer", a)
+        h.expect(rc == 2, "unknown by IP: exit %d, expected 2" % rc, (a, err))
+        h.expect(a["message_type"] == "DHCPLEASEUNKNOWN", "unknown answer", a)
 
         rc, a, err = self.query("--mac", "02:00:00:00:01:02")
-        expect(rc == 0, "active by MAC: exit %d" % rc, err)
-        expect(a["ciaddr"] == "198.51.100.11" and a["chaddr"] == "02:00:00:00:01:02", "by MAC", a)
+        h.expect(rc == 0, "active by MAC: exit %d" % rc, err)
+        h.expect(a["ciaddr"] == "198.51.100.11" and a["chaddr"] == "02:00:00:00:01:02", "by MAC", a)
 
         rc, a, err = self.query("--mac", "02:00:00:00:02:01")  # three leases, newest wins
-        expect(rc == 0 and a["ciaddr"] == "198.51.100.52", "by MAC, several leases", a)
-        expect(sorted(a["associated_ips"]) == ["198.51.100.50", "198.51.100.51"], "option 92", a)
+        h.expect(rc == 0 and a["ciaddr"] == "198.51.100.52", "by MAC, several leases", a)
+        h.expect(sorted(a["associated_ips"]) == ["198.51.100.50", "198.51.100.51"], "option 92", a)
 
         rc, a, err = self.query("--client-id", "01:02:00:00:00:01:02")
-        expect(rc == 0, "active by client-id: exit %d" % rc, err)
-        expect(a["ciaddr"] == "198.51.100.11" and a["chaddr"] == "02:00:00:00:01:02", "by cid", a)
-        expect(a["client_id"]["hex"] == "01:02:00:00:00:01:02", "client-id echoed", a)
+        h.expect(rc == 0, "active by client-id: exit %d" % rc, err)
+        h.expect(a["ciaddr"] == "198.51.100.11" and a["chaddr"] == "02:00:00:00:01:02", "by cid", a)
+        h.expect(a["client_id"]["hex"] == "01:02:00:00:00:01:02", "client-id echoed", a)
 
         rc, a, err = self.query("--mac", "02:00:00:00:99:99")
-        expect(rc == 2, "unknown MAC: exit %d, expected 2" % rc, (a, err))
+        h.expect(rc == 2, "unknown MAC: exit %d, expected 2" % rc, (a, err))
 
         rc, a, err = self.query("--ip", "198.51.100.10", server="192.0.2.99", timeout="1")
-        expect(rc == 3, "nobody at the server address: exit %d, expected 3" % rc, err)
+        h.expect(rc == 3, "nobody at the server address: exit %d, expected 3" % rc, err)
 
         after = self.lqd.stats()
         d = {k: after[k] - before[k] for k in ("replies", "reply_active", "reply_unassigned",
                                                "reply_unknown")}
-        expect(d == {"replies": 7, "reply_active": 4, "reply_unassigned": 1, "reply_unknown": 2},
+        h.expect(d == {"replies": 7, "reply_active": 4, "reply_unassigned": 1, "reply_unknown": 2},
                "lqd counted the seven answers by type", d)
 
     # ---- lq-storm
@@ -242,21 +230,21 @@ class Test:
             after = self.lqd.stats()
         print("lq-storm %s%s -> exit %d\n%s" % ("--dpdk " if dpdk else "", " ".join(args), rc, out),
               flush=True)
-        expect(rc == 0, "lq-storm exit %d" % rc, err[-3000:])
+        h.expect(rc == 0, "lq-storm exit %d" % rc, err[-3000:])
         rep = json.loads(out)
         delta = {k: after[k] - before[k] for k in after if isinstance(after[k], int)}
-        expect(rep["io"] == ("dpdk" if dpdk else "kernel"), "path reported", rep)
+        h.expect(rep["io"] == ("dpdk" if dpdk else "kernel"), "path reported", rep)
         # lqd's own counters agree with lq-storm's.
-        expect(delta["replies"] == rep["answered"], "lqd replies %d vs answered %d" %
+        h.expect(delta["replies"] == rep["answered"], "lqd replies %d vs answered %d" %
                (delta["replies"], rep["answered"]), (rep, delta))
         for t in ("active", "unassigned", "unknown"):
-            expect(delta["reply_" + t] == rep["answers"][t.upper()],
+            h.expect(delta["reply_" + t] == rep["answers"][t.upper()],
                    "lqd reply_%s %d vs lq-storm %d" % (t, delta["reply_" + t], rep["answers"][t.upper()]),
                    (rep, delta))
-        expect(rep["lost"] == 0 and rep["unexpected"] == 0 and rep["stray"] == 0,
+        h.expect(rep["lost"] == 0 and rep["unexpected"] == 0 and rep["stray"] == 0,
                "no loss, no unexpected answer, no stray", rep)
-        expect(rep["answered"] == rep["sent"], "answered == sent", rep)
-        expect(rep["latency_us"]["count"] == rep["answered"] and rep["latency_us"]["max"] > 0,
+        h.expect(rep["answered"] == rep["sent"], "answered == sent", rep)
+        h.expect(rep["latency_us"]["count"] == rep["answered"] and rep["latency_us"]["max"] > 0,
                "latency of every answer", rep)
         return rep, delta
 
@@ -278,33 +266,33 @@ class Test:
                 p.wait()
         errf.seek(0)
         err = errf.read()
-        expect(out, "no report from lq-storm --dpdk (exit %s)" % p.returncode, err[-3000:])
+        h.expect(out, "no report from lq-storm --dpdk (exit %s)" % p.returncode, err[-3000:])
         return rc, out, after, err
 
     def check_storm_exact(self, dpdk):
         n = self.pop_size * ROUNDS
         rep, _ = self.storm_run(["--population", POPULATION, "--active-fraction", ACTIVE_FRACTION,
                                  "--mode", "closed", "--window", "32", "--max-queries", str(n)], dpdk)
-        expect(rep["sent"] == n, "sent %d, expected %d" % (rep["sent"], n), rep)
-        expect(rep["answers"] == {"ACTIVE": self.pop_active * ROUNDS,
+        h.expect(rep["sent"] == n, "sent %d, expected %d" % (rep["sent"], n), rep)
+        h.expect(rep["answers"] == {"ACTIVE": self.pop_active * ROUNDS,
                                   "UNASSIGNED": (self.pop_size - self.pop_active) * ROUNDS,
                                   "UNKNOWN": 0, "other": 0},
                "every subscriber asked %d times" % ROUNDS, rep)
-        expect(rep["recovered_concentrators"] == 2, "both concentrators recovered", rep)
+        h.expect(rep["recovered_concentrators"] == 2, "both concentrators recovered", rep)
 
     def check_storm_mix(self, dpdk):
         n = 3000
         rep, delta = self.storm_run(["--leases", self.pop_csv, "--mix", "ip=40,mac=30,cid=30",
                                      "--unknown-fraction", "0.2", "--mode", "open", "--rate", "2000",
                                      "--max-queries", str(n)], dpdk)
-        expect(rep["sent"] == n, "sent %d, expected %d" % (rep["sent"], n), rep)
+        h.expect(rep["sent"] == n, "sent %d, expected %d" % (rep["sent"], n), rep)
         a = rep["answers"]
         # Every population address is active; probes outside it are UNKNOWN.
-        expect(a["ACTIVE"] + a["UNKNOWN"] == n and a["UNASSIGNED"] == 0, "answer types", rep)
+        h.expect(a["ACTIVE"] + a["UNKNOWN"] == n and a["UNASSIGNED"] == 0, "answer types", rep)
 
         def within(count, p, what):
             mean, sd = n * p, (n * p * (1 - p)) ** 0.5
-            expect(abs(count - mean) <= 6 * sd, "%s: %d, expected %.0f +- %.0f" % (what, count, mean,
+            h.expect(abs(count - mean) <= 6 * sd, "%s: %d, expected %.0f +- %.0f" % (what, count, mean,
                                                                                   6 * sd), (rep, delta))
         within(a["UNKNOWN"], 0.2, "UNKNOWN probes")
         # lqd's by-regime counters against the mix (probes are by IP).
@@ -316,9 +304,9 @@ class Test:
         # RFC 4388 6.6 requesters: one query per subscriber, answers cached.
         rep, _ = self.storm_run(["--leases", self.pop_csv, "--mode", "rfc", "--max-queries", "1000"],
                                 dpdk)
-        expect(rep["answers"]["ACTIVE"] == self.pop_active and rep["sent"] == self.pop_active,
+        h.expect(rep["answers"]["ACTIVE"] == self.pop_active and rep["sent"] == self.pop_active,
                "one query per subscriber", rep)
-        expect(rep["recovered_concentrators"] == 2 and rep["recovery_time_s"] is not None,
+        h.expect(rep["recovered_concentrators"] == 2 and rep["recovery_time_s"] is not None,
                "both concentrators recovered", rep)
 
 

@@ -38,6 +38,20 @@ def lqd_binary():
     return path
 
 
+def tool_binary(env, rel):
+    """A built tool: $env (meson sets it), else build/<rel>; skips loudly if absent."""
+    path = os.environ.get(env) or os.path.join(ROOT, "build", rel)
+    if not os.access(path, os.X_OK):
+        skip("%s not found (set %s)" % (path, env))
+    return path
+
+
+def expect(cond, what, detail=""):
+    """Fails the test with `what` (and `detail`) unless `cond`."""
+    if not cond:
+        raise AssertionError(what + ("\n" + str(detail) if detail else ""))
+
+
 def run(*cmd, check=True):
     return subprocess.run(cmd, check=check, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True)

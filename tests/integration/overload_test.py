@@ -60,16 +60,6 @@ RSS_GROWTH_MAX_KB = 4096
 API_DEADLINE_S = 2.0
 
 
-def expect(cond, what, detail=""):
-    if not cond:
-        raise AssertionError(what + ("\n" + str(detail) if detail else ""))
-
-
-def storm_binary():
-    path = os.environ.get("LQ_STORM") or os.path.join(h.ROOT, "build-client", "client", "lq-storm")
-    if not os.access(path, os.X_OK):
-        h.skip("%s not found (set LQ_STORM)" % path)
-    return path
 
 
 def rss_kb(pid):
@@ -108,12 +98,12 @@ class ApiProbe(threading.Thread):
     def check(self, what):
         self.halt.set()
         self.join()
-        expect(len(self.samples) >= 6, "%s: too few API samples during the flood" % what, self.samples)
+        h.expect(len(self.samples) >= 6, "%s: too few API samples during the flood" % what, self.samples)
         worst = max(s[2] for s in self.samples)
         bad = [(p, st, round(t, 3)) for p, st, t, _ in self.samples if st != 200 or t > API_DEADLINE_S]
-        expect(not bad, "%s: management API slow or failing during the flood" % what, bad)
+        h.expect(not bad, "%s: management API slow or failing during the flood" % what, bad)
         metrics = [b for p, _, _, b in self.samples if p == "/metrics"][-1]
-        expect("lqd_rx_frames_total" in metrics and "lqd_rx_ring_drops_total{port=" in metrics,
+        h.expect("lqd_rx_frames_total" in metrics and "lqd_rx_ring_drops_total{port=" in metrics,
                "/metrics has the dataplane and port drop counters", metrics[:2000])
         print("%s: %d API requests during the flood, all 200, slowest %.3f s" %
               (what, len(self.samples), worst), flush=True)
@@ -121,7 +111,7 @@ class ApiProbe(threading.Thread):
 
 class Test:
     def __init__(self):
-        self.storm = storm_binary()
+        self.storm = h.tool_binary("LQ_STORM", "client/lq-storm")
         self.ns = h.Netns("lqov", RELAY + "/24")
         self.lqd = None
         self.prefixes = []
@@ -148,7 +138,7 @@ class Test:
         pop = os.path.join(self.lqd.tmp, "population.csv")
         r = subprocess.run([self.storm, "--population", POPULATION, "--write-leases", pop],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
-        expect(r.returncode == 0, "lq-storm --write-leases", r.stderr)
+        h.expect(r.returncode == 0, "lq-storm --write-leases", r.stderr)
         self.config = {
             "ports": [{"device": "net_af_packet0,iface=" + self.ns.dp, "addresses": [SERVER]}],
             "authoritative-ranges": [POPULATION],
@@ -200,7 +190,7 @@ class Test:
     def report(self, p, what, timeout=120):
         out, err = p.communicate(timeout=timeout)
         lines = [l for l in out.splitlines() if l.startswith("{")]
-        expect(lines, "%s: no report from lq-storm (exit %s)" % (what, p.returncode), err[-3000:])
+        h.expect(lines, "%s: no report from lq-storm (exit %s)" % (what, p.returncode), err[-3000:])
         rep = json.loads(lines[-1])
         print("%s: lq-storm exit %s: %s" % (what, p.returncode, lines[-1]), flush=True)
         return rep
@@ -225,8 +215,8 @@ class Test:
                                                     "--duration", "4", "--max-queries", "100000000"])),
                           "capacity")
         d = self.delta(before)
-        expect(rep["answered"] > 1000 and rep["lost"] == 0, "closed loop: every query answered", rep)
-        expect(d["replies"] == rep["answered"], "lqd's replies equal lq-storm's answers", (rep, d))
+        h.expect(rep["answered"] > 1000 and rep["lost"] == 0, "closed loop: every query answered", rep)
+        h.expect(d["replies"] == rep["answered"], "lqd's replies equal lq-storm's answers", (rep, d))
         self.cap = rep["answered"] / rep["elapsed_s"]
         print("capacity (closed loop, 256 in flight): %.0f replies/s" % self.cap, flush=True)
 
@@ -240,7 +230,7 @@ class Test:
               "ring drops %d of %d frames (%.0f %%), lqd rx_ring_drops (imissed) %d" %
               (offered, offered / self.cap, answered, answered / self.cap, ring, wire,
                100.0 * ring / wire, d["rx_ring_drops"]), flush=True)
-        expect(d["replies"] == d["leasequeries"],
+        h.expect(d["replies"] == d["leasequeries"],
                "every query lqd took off the ring was answered (excess dropped at the ring)", d)
         # Whether the generator outpaces lqd depends on the CPU each gets on
         # the machine running the test (18-75 % ring drops measured on a
@@ -255,14 +245,14 @@ class Test:
         # it keeps answering at a real part of the rate it manages unloaded.
         # 0.1, not 0.9: other work on a shared machine changes the CPU lqd
         # gets between the two phases (0.53-1.19 of capacity measured here).
-        expect(answered >= 0.1 * self.cap, "answered %.0f/s under overload < 0.1 x capacity %.0f/s" %
+        h.expect(answered >= 0.1 * self.cap, "answered %.0f/s under overload < 0.1 x capacity %.0f/s" %
                (answered, self.cap), d)
 
     def fairness(self):
         cfg = dict(self.config, **{"rate-limit": {"per-requester-pps": LIMIT_PPS, "burst": LIMIT_BURST}})
         self.write_config(cfg)
         st, body = h.http("POST", MGMT, "/v1/reload")
-        expect(st == 200 and json.loads(body)["applied"] == ["rate-limit"], "rate limit reloaded", (st, body))
+        h.expect(st == 200 and json.loads(body)["applied"] == ["rate-limit"], "rate limit reloaded", (st, body))
 
         def good_relays():
             # Let the flood run first (ARP, EAL start), then the relays.
@@ -284,7 +274,7 @@ class Test:
               "(%.3f)" % (rep["sent"] / secs, rep["sent"] / secs / self.cap, rep["answered"],
                           rep["answered"] / secs, flood_frac, d["ratelimit_drops"], ring, wire,
                           100.0 * ring / wire, good["answered"], good["sent"], good_frac), flush=True)
-        expect(good["sent"] >= GOOD_RATE * 4, "the relays sent during the flood", good)
+        h.expect(good["sent"] >= GOOD_RATE * 4, "the relays sent during the flood", good)
         # 0.9: the relays stay far under their 2000 pps bucket, so lqd drops
         # none of their queries; they can only lose one that meets a full RX
         # ring while the flooder's bursts outpace lqd. On this loaded 2-CPU VM
@@ -300,18 +290,18 @@ class Test:
         # bursts, so their loss scatters around the average (0.72-0.96 of it
         # measured); the comparison with the flooder below is the sharp one.
         accepted = d["rx_frames"] / wire
-        expect(good_frac >= 0.5 * min(1.0, accepted),
+        h.expect(good_frac >= 0.5 * min(1.0, accepted),
                "well-behaved relays answered %.3f < 0.5 x ring acceptance %.3f" % (good_frac, accepted),
                (good, d))
-        expect(good_frac >= 10 * flood_frac, "relays answered far more often than the flooder",
+        h.expect(good_frac >= 10 * flood_frac, "relays answered far more often than the flooder",
                (good_frac, flood_frac))
-        expect(flood_frac < 0.5, "the flooder was held back", rep)
-        expect(rep["answered"] <= LIMIT_PPS * (secs + 1) + LIMIT_BURST,
+        h.expect(flood_frac < 0.5, "the flooder was held back", rep)
+        h.expect(rep["answered"] <= LIMIT_PPS * (secs + 1) + LIMIT_BURST,
                "flooder answered more than its bucket allows", rep)
-        expect(rep["sent"] >= 2 * LIMIT_PPS * secs, "the flooder offered more than twice its limit", rep)
+        h.expect(rep["sent"] >= 2 * LIMIT_PPS * secs, "the flooder offered more than twice its limit", rep)
         # Every leasequery lqd took off the ring and did not answer was the
         # limiter's (the relays are far under their buckets).
-        expect(d["ratelimit_drops"] > 0 and
+        h.expect(d["ratelimit_drops"] > 0 and
                d["ratelimit_drops"] >= d["leasequeries"] - d["replies"] - 100,
                "the flooder's excess that reached lqd is counted as ratelimit_drops", d)
 
@@ -321,9 +311,9 @@ class Test:
                                                     "--duration", "30", "--max-queries", "2000"])),
                           "relays after the flood")
         d = self.delta(before)
-        expect(rep["sent"] == 2000 and rep["answered"] == 2000 and rep["lost"] == 0,
+        h.expect(rep["sent"] == 2000 and rep["answered"] == 2000 and rep["lost"] == 0,
                "every query answered after the flood", rep)
-        expect(d["replies"] == 2000, "lqd counted the answers", d)
+        h.expect(d["replies"] == 2000, "lqd counted the answers", d)
 
 
 def main():
@@ -336,8 +326,8 @@ def main():
         t.start()
         rss0 = rss_kb(t.pid)
         st, body = h.http("GET", MGMT, "/healthz")
-        expect(st == 200, "/healthz before the flood", (st, body))
-        expect("rx_ring_drops" in t.lqd.stats(), "/lqd/stats reports the port's RX ring drops")
+        h.expect(st == 200, "/healthz before the flood", (st, body))
+        h.expect("rx_ring_drops" in t.lqd.stats(), "/lqd/stats reports the port's RX ring drops")
         t.capacity()
         rss1 = rss_kb(t.pid)  # after the first load: pools, rings and caches touched
         t.overload()
@@ -346,7 +336,7 @@ def main():
         rss2 = rss_kb(t.pid)
         print("lqd VmRSS: %d kB at start, %d kB before the floods, %d kB after (%+d kB)" %
               (rss0, rss1, rss2, rss2 - rss1), flush=True)
-        expect(rss2 - rss1 < RSS_GROWTH_MAX_KB, "lqd's memory grew %d kB during the floods" % (rss2 - rss1))
+        h.expect(rss2 - rss1 < RSS_GROWTH_MAX_KB, "lqd's memory grew %d kB during the floods" % (rss2 - rss1))
     finally:
         t.cleanup()
     print("PASS", flush=True)
