@@ -114,20 +114,37 @@ std::vector<std::vector<uint8_t>> MakeQueries(Regime regime, size_t leases, size
   return out;
 }
 
-void BM_EngineEndToEnd(benchmark::State& state) {
-  const size_t leases = static_cast<size_t>(state.range(0));
-  const auto regime = static_cast<Regime>(state.range(1));
-  Fixture& f = GetFixture(leases);
-  auto queries = MakeQueries(regime, leases, 1 << 16);
-  Policy policy = DefaultPolicy();
-  QueryEngine engine(f.store);
+// What every engine benchmark thread needs: the shared store of range(0)
+// leases, 65,536 queries of regime range(1), an engine, a context, a
+// registered reader and buffers.
+struct Bench {
+  explicit Bench(const benchmark::State& state)
+      : leases(static_cast<size_t>(state.range(0))),
+        regime(static_cast<Regime>(state.range(1))),
+        f(GetFixture(leases)),
+        queries(MakeQueries(regime, leases, 1 << 16)),
+        policy(DefaultPolicy()),
+        engine(f.store),
+        reader(f.store.qsbr()) {
+    ctx.now = kNow;
+    ctx.server_id = 0xC0000201;
+    ctx.policy = &policy;
+  }
+  const size_t leases;
+  const Regime regime;
+  Fixture& f;
+  std::vector<std::vector<uint8_t>> queries;
+  Policy policy;
+  QueryEngine engine;
   QueryContext ctx;
-  ctx.now = kNow;
-  ctx.server_id = 0xC0000201;
-  ctx.policy = &policy;
-  QsbrReader reader(f.store.qsbr());
+  QsbrReader reader;
   dhcp::ParsedMessage parsed;
   uint8_t out[1500];
+};
+
+void BM_EngineEndToEnd(benchmark::State& state) {
+  Bench b(state);
+  auto& [leases, regime, f, queries, policy, engine, ctx, reader, parsed, out] = b;
   size_t k = 0, active = 0;
   for (auto _ : state) {
     const auto& q = queries[k++ & (queries.size() - 1)];
@@ -151,20 +168,9 @@ void BM_EngineEndToEnd(benchmark::State& state) {
 void BM_EngineBurst(benchmark::State& state) {
   constexpr size_t kBurst = 32;
   constexpr size_t kAhead = 4;
-  const size_t leases = static_cast<size_t>(state.range(0));
-  const auto regime = static_cast<Regime>(state.range(1));
   const bool store_prefetch = state.range(2) != 0;
-  Fixture& f = GetFixture(leases);
-  auto queries = MakeQueries(regime, leases, 1 << 16);
-  Policy policy = DefaultPolicy();
-  QueryEngine engine(f.store);
-  QueryContext ctx;
-  ctx.now = kNow;
-  ctx.server_id = 0xC0000201;
-  ctx.policy = &policy;
-  QsbrReader reader(f.store.qsbr());
-  dhcp::ParsedMessage parsed;
-  uint8_t out[1500];
+  Bench b(state);
+  auto& [leases, regime, f, queries, policy, engine, ctx, reader, parsed, out] = b;
   size_t k = 0, active = 0, answered = 0;
   const size_t mask = queries.size() - 1;
   for (auto _ : state) {

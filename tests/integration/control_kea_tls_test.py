@@ -222,12 +222,7 @@ def main():
         h.print_failure_logs(tmp, [lqd])
         raise
     finally:
-        for p in procs:
-            h.stop_group(p)
-        if lqd is not None:
-            lqd.cleanup()
-        ns.delete()
-        shutil.rmtree(tmp, ignore_errors=True)
+        h.teardown(procs, [lqd], ns, tmp)
 
 
 if __name__ == "__main__":

@@ -60,7 +60,18 @@ def udp_in_csum_errors():
     return int(rows[1][rows[0].index("InCsumErrors")])
 
 
-class TxChecksumOffload(unittest.TestCase):
+class LqdInNamespace(unittest.TestCase):
+    """setUp of each test creates self.ns and starts self.lqd in it."""
+
+    def tearDown(self):
+        code, out = self.lqd.stop()
+        if code != 0:
+            print("\n--- lqd output ---\n" + out, file=sys.stderr)
+        self.lqd.cleanup()
+        self.ns.delete()
+
+
+class TxChecksumOffload(LqdInNamespace):
     TAP = "lqtap0"
     N = 200
 
@@ -83,13 +94,6 @@ class TxChecksumOffload(unittest.TestCase):
             raise
         h.run("ip", "-n", self.ns.name, "addr", "add", RELAY + "/24", "dev", self.TAP)
         h.run("ip", "-n", self.ns.name, "link", "set", self.TAP, "up")
-
-    def tearDown(self):
-        code, out = self.lqd.stop()
-        if code != 0:
-            print("\n--- lqd output ---\n" + out, file=sys.stderr)
-        self.lqd.cleanup()
-        self.ns.delete()
 
     def test_replies_checksummed_by_the_port(self):
         info = self.lqd.stats("/lqd/info")
@@ -150,7 +154,7 @@ class TxChecksumOffload(unittest.TestCase):
             return 1
 
 
-class MultiQueue(unittest.TestCase):
+class MultiQueue(LqdInNamespace):
     RELAYS = ["192.0.2.%d" % (10 + i) for i in range(32)]
     PER_RELAY = 20
 
@@ -170,13 +174,6 @@ class MultiQueue(unittest.TestCase):
             "leases": leases,
         }
         self.lqd.start()
-
-    def tearDown(self):
-        code, out = self.lqd.stop()
-        if code != 0:
-            print("\n--- lqd output ---\n" + out, file=sys.stderr)
-        self.lqd.cleanup()
-        self.ns.delete()
 
     def test_two_queues_two_lcores(self):
         info = self.lqd.stats("/lqd/info")

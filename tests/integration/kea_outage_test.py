@@ -18,7 +18,6 @@ Runtime ~30 s. Exit 77 (skip) without root, namespaces or Kea.
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -155,12 +154,7 @@ def main():
         h.print_failure_logs(tmp, [lqd])
         raise
     finally:
-        for p in kea_procs:
-            h.stop_group(p)
-        if lqd is not None:
-            lqd.cleanup()
-        ns.delete()
-        shutil.rmtree(tmp, ignore_errors=True)
+        h.teardown(kea_procs, [lqd], ns, tmp)
 
 
 if __name__ == "__main__":

@@ -87,6 +87,20 @@ def print_failure_logs(tmp, lqds=(), names=KEA_LOGS, tail=3000):
             print(lqd.output()[-tail:])
 
 
+def teardown(procs=(), lqds=(), ns=None, tmp=None):
+    """The `finally` of a test: stops its process groups, cleans up each lqd,
+    deletes its namespace and temp directory."""
+    for p in procs:
+        stop_group(p)
+    for lqd in lqds:
+        if lqd is not None:
+            lqd.cleanup()
+    if ns is not None:
+        ns.delete()
+    if tmp is not None:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def http(method, port, path, body=None, user=None, password=None, timeout=10):
     """One HTTP request to 127.0.0.1:port; returns (status, body text), or
     (None, "") if nothing answers. `body` (if not None) is sent as JSON."""
