@@ -20,6 +20,11 @@ import lqd_harness as h  # noqa: E402
 
 NR = "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
 MNT = "/dev/hugepages"
+# Secondary processes map the primary's memory at the primary's addresses.
+# Left to chance, that range can be taken in the secondary (seen with an
+# ASan-built lqd, whose runtime shifts the layout); a fixed base far from
+# where the loader, the heap and ASan's shadow live makes it the same in both.
+BASE_VA = "0x500000000000"
 
 
 def main():
@@ -57,7 +62,7 @@ def main():
         with open(cfg, "w") as f:
             f.write('{"ports": [{"device": "net_null0", "addresses": ["192.0.2.1"]}]}')
         log = open(lqd.log_path, "w")
-        lqd.proc = subprocess.Popen(["timeout", "120", h.lqd_binary(), "-l", "0-1", "-m", "256", "--file-prefix",
+        lqd.proc = subprocess.Popen(["timeout", "120", h.lqd_binary(), "-l", "0-1", "-m", "256", "--base-virtaddr", BASE_VA, "--file-prefix",
                                      lqd.prefix, "--no-pci", "--vdev", "net_null0", "--", "--config", cfg],
                                     stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.time() + 30
