@@ -666,36 +666,94 @@ void UpdateClient(Index<T>& idx, const LeaseRecord* old_r, const LeaseRecord* r,
   if (has) AddMember(idx, r, q);
 }
 
-// BulkLoad: builds a client index from scratch, shards in parallel.
+// BulkLoad (§7) works on arrays in input order, filled in one parallel pass
+// while each record is still in cache, so the later passes never chase a
+// lease or a record pointer across memory.
+struct BulkEntry {
+  const LeaseRecord* r;  // null: invalid lease or out of memory
+  uint64_t hip;          // HashIp
+  uint64_t hhw;          // HwTraits::Hash, if kHasHw
+  uint64_t hcid;         // CidTraits::Hash, if kHasCid
+  uint32_t ip;
+  VpnId vpn;
+  uint32_t bytes;        // UsableBytes(r)
+  uint8_t flags;
+};
+constexpr uint8_t kHasHw = 1;
+constexpr uint8_t kHasCid = 2;
+constexpr uint32_t kNoBucket = ~uint32_t{0};
+
+// Stable parallel bucketing: returns start offsets (nbuckets + 1) into
+// `out`, which receives emit(i) for every i in [0, n) whose bucket(i) is
+// not kNoBucket, grouped by bucket, in input order inside a bucket.
+template <class Item, class BucketFn, class EmitFn>
+std::vector<size_t> Scatter(size_t n, uint32_t nbuckets, BucketFn bucket, EmitFn emit,
+                            std::unique_ptr<Item[]>* out) {
+  const size_t chunks = std::clamp<size_t>(n / 65536, 1, 64);
+  const size_t per = (n + chunks - 1) / chunks;
+  std::vector<size_t> hist(chunks * nbuckets, 0);
+  ParallelFor(chunks, 1, [&](size_t cb, size_t ce) {
+    for (size_t c = cb; c < ce; ++c) {
+      size_t* h = &hist[c * nbuckets];
+      for (size_t i = c * per, e = std::min(n, (c + 1) * per); i < e; ++i) {
+        const uint32_t b = bucket(i);
+        if (b != kNoBucket) ++h[b];
+      }
+    }
+  });
+  // hist[c][b] becomes chunk c's first output position in bucket b.
+  std::vector<size_t> start(nbuckets + 1, 0);
+  size_t pos = 0;
+  for (uint32_t b = 0; b < nbuckets; ++b) {
+    start[b] = pos;
+    for (size_t c = 0; c < chunks; ++c) {
+      const size_t k = hist[c * nbuckets + b];
+      hist[c * nbuckets + b] = pos;
+      pos += k;
+    }
+  }
+  start[nbuckets] = pos;
+  out->reset(new Item[pos]);  // default-initialised: every slot is written below
+  Item* o = out->get();
+  ParallelFor(chunks, 1, [&](size_t cb, size_t ce) {
+    for (size_t c = cb; c < ce; ++c) {
+      size_t* h = &hist[c * nbuckets];
+      for (size_t i = c * per, e = std::min(n, (c + 1) * per); i < e; ++i) {
+        const uint32_t b = bucket(i);
+        if (b != kNoBucket) o[h[b]++] = emit(i);
+      }
+    }
+  });
+  return start;
+}
+
+// BulkLoad: builds a client index from scratch, shards in parallel, from
+// the entries whose record survived the IP fill (`dead`, sorted, lists the
+// records later duplicates replaced).
 template <class T>
-void BulkBuildClient(Index<T>& idx, const std::vector<const LeaseRecord*>& recs) {
+void BulkBuildClient(Index<T>& idx, const BulkEntry* in, size_t n, uint8_t flag,
+                     uint64_t BulkEntry::*hash, const std::vector<const LeaseRecord*>& dead) {
   struct Item {
     uint64_t h;
     const LeaseRecord* r;
   };
+  std::unique_ptr<Item[]> items;
+  const std::vector<size_t> start = Scatter<Item>(
+      n, idx.nshards(),
+      [&](size_t i) {
+        const BulkEntry& x = in[i];
+        if (x.r == nullptr || (x.flags & flag) == 0) return kNoBucket;
+        if (!dead.empty() && std::binary_search(dead.begin(), dead.end(), x.r)) return kNoBucket;
+        return idx.ShardOf(x.*hash);
+      },
+      [&](size_t i) { return Item{in[i].*hash, in[i].r}; }, &items);
   const uint32_t nshards = idx.nshards();
-  std::vector<uint64_t> hashes(recs.size());
-  ParallelFor(recs.size(), 8192, [&](size_t b, size_t e) {
-    for (size_t i = b; i < e; ++i) {
-      hashes[i] = T::Has(*recs[i]) ? T::Hash(idx.seed(), T::KeyOf(*recs[i])) : 0;
-    }
-  });
-  std::vector<size_t> start(nshards + 1, 0);
-  for (size_t i = 0; i < recs.size(); ++i) {
-    if (T::Has(*recs[i])) ++start[idx.ShardOf(hashes[i]) + 1];
-  }
-  for (uint32_t s = 0; s < nshards; ++s) start[s + 1] += start[s];
-  std::vector<Item> items(start[nshards]);
-  {
-    std::vector<size_t> fill(start.begin(), start.end() - 1);
-    for (size_t i = 0; i < recs.size(); ++i) {
-      if (T::Has(*recs[i])) items[fill[idx.ShardOf(hashes[i])]++] = Item{hashes[i], recs[i]};
-    }
-  }
   ParallelFor(nshards, 1, [&](size_t first_shard, size_t end_shard) {
     for (auto s = static_cast<uint32_t>(first_shard); s < end_shard; ++s) {
-      Item* b = items.data() + start[s];
-      Item* e = items.data() + start[s + 1];
+      Item* b = items.get() + start[s];
+      Item* e = items.get() + start[s + 1];
+      // Records are read only where two hashes are equal (same client, or
+      // a 64-bit collision).
       std::sort(b, e, [](const Item& x, const Item& y) {
         if (x.h != y.h) return x.h < y.h;
         const int c = T::Compare(*x.r, *y.r);
@@ -980,79 +1038,116 @@ void LeaseStore::SetRanges(AuthoritativeRanges ranges) {
 absl::Status LeaseStore::BulkLoad(std::span<const Lease> leases) {
   Impl& m = *impl_;
   const size_t n = leases.size();
-  // 1. Validate and hash in parallel.
-  std::vector<uint8_t> ok(n);
-  std::vector<uint64_t> hip(n);
-  ParallelFor(n, 4096, [&](size_t b, size_t e) {
-    for (size_t i = b; i < e; ++i) {
-      ok[i] = ValidateLease(leases[i]).ok();
-      hip[i] = HashIp(m.seed, leases[i].vpn, leases[i].ip);
-    }
-  });
-  size_t invalid = 0;
+  std::atomic<size_t> no_memory{0};
+  std::atomic<size_t> invalid_count{0};
+  std::unique_ptr<BulkEntry[]> in;
+  const bool empty = size() == 0;
+  if (empty) {
+    // 1. In input order, in parallel: validate, build each record and hash
+    //    its three keys while it is in cache.
+    in.reset(new BulkEntry[n]);
+    ParallelFor(n, 4096, [&](size_t b, size_t e) {
+      for (size_t i = b; i < e; ++i) {
+        const Lease& l = leases[i];
+        BulkEntry& x = in[i];
+        x.r = nullptr;
+        x.flags = 0;
+        if (!ValidateLease(l).ok()) {
+          invalid_count.fetch_add(1, std::memory_order_relaxed);
+          continue;
+        }
+        LeaseRecord* r = NewRecord(l);
+        if (r == nullptr) {
+          no_memory.fetch_add(1, std::memory_order_relaxed);
+          continue;
+        }
+        x.r = r;
+        x.hip = HashIp(m.seed, l.vpn, l.ip);
+        x.ip = l.ip;
+        x.vpn = l.vpn;
+        x.bytes = static_cast<uint32_t>(UsableBytes(r));
+        if (HwTraits::Has(*r)) {
+          x.hhw = HwTraits::Hash(m.hw.seed(), HwTraits::KeyOf(*r));
+          x.flags |= kHasHw;
+        }
+        if (CidTraits::Has(*r)) {
+          x.hcid = CidTraits::Hash(m.cid.seed(), CidTraits::KeyOf(*r));
+          x.flags |= kHasCid;
+        }
+      }
+    });
+  } else {
+    ParallelFor(n, 4096, [&](size_t b, size_t e) {
+      size_t bad = 0;
+      for (size_t i = b; i < e; ++i) bad += !ValidateLease(leases[i]).ok();
+      invalid_count.fetch_add(bad, std::memory_order_relaxed);
+    });
+  }
+  const size_t invalid = invalid_count.load();
   std::vector<std::string> reasons;
-  for (size_t i = 0; i < n; ++i) {
-    if (ok[i]) continue;
-    if (++invalid <= kMaxReportedErrors) {
-      reasons.push_back(absl::StrCat("#", i, ": ", ValidateLease(leases[i]).message()));
+  for (size_t i = 0; i < n && reasons.size() < kMaxReportedErrors && reasons.size() < invalid; ++i) {
+    if (absl::Status st = ValidateLease(leases[i]); !st.ok()) {
+      reasons.push_back(absl::StrCat("#", i, ": ", st.message()));
     }
   }
-  std::atomic<size_t> no_memory{0};
 
-  if (size() != 0) {
+  if (!empty) {
     // Not empty: readers may already hold pointers, so go through Upsert.
     for (size_t i = 0; i < n; ++i) {
-      if (ok[i] && !Upsert(leases[i]).ok()) no_memory.fetch_add(1, std::memory_order_relaxed);
+      if (ValidateLease(leases[i]).ok() && !Upsert(leases[i]).ok()) {
+        no_memory.fetch_add(1, std::memory_order_relaxed);
+      }
     }
   } else {
     // 2. Bucket by IP shard, keeping input order inside a shard (so a later
     //    duplicate replaces an earlier one).
+    struct IpItem {
+      uint64_t h;
+      const LeaseRecord* r;
+      uint32_t ip;
+      VpnId vpn;
+      uint32_t bytes;
+    };
+    std::unique_ptr<IpItem[]> items;
     const uint32_t nshards = m.ip.nshards();
-    std::vector<size_t> start(nshards + 1, 0);
-    for (size_t i = 0; i < n; ++i) {
-      if (ok[i]) ++start[m.ip.ShardOf(hip[i]) + 1];
-    }
-    for (uint32_t s = 0; s < nshards; ++s) start[s + 1] += start[s];
-    std::vector<uint32_t> order(start[nshards]);
-    {
-      std::vector<size_t> fill(start.begin(), start.end() - 1);
-      for (size_t i = 0; i < n; ++i) {
-        if (ok[i]) order[fill[m.ip.ShardOf(hip[i])]++] = static_cast<uint32_t>(i);
-      }
-    }
+    const std::vector<size_t> start = Scatter<IpItem>(
+        n, nshards,
+        [&](size_t i) { return in[i].r == nullptr ? kNoBucket : m.ip.ShardOf(in[i].hip); },
+        [&](size_t i) {
+          const BulkEntry& x = in[i];
+          return IpItem{x.hip, x.r, x.ip, x.vpn, x.bytes};
+        },
+        &items);
     // 3. Fill the IP index, one task per shard (shards share nothing).
+    //    Records replaced by a later duplicate are freed after step 4.
+    std::vector<std::vector<const LeaseRecord*>> dead_per_shard(nshards);
     ParallelFor(nshards, 1, [&](size_t first_shard, size_t end_shard) {
       for (auto s = static_cast<uint32_t>(first_shard); s < end_shard; ++s) {
         m.ip.Reserve(s, start[s + 1] - start[s]);
         ShardMeta& meta = m.ip.meta(s);
         for (size_t j = start[s]; j < start[s + 1]; ++j) {
-          const Lease& l = leases[order[j]];
-          LeaseRecord* r = NewRecord(l);
-          if (r == nullptr) {
-            no_memory.fetch_add(1, std::memory_order_relaxed);
-            continue;
-          }
-          meta.bytes_payload += UsableBytes(r);
-          const auto pos = m.ip.Locate({l.ip, l.vpn}, hip[order[j]]);
+          const IpItem& it = items[j];
+          meta.bytes_payload += it.bytes;
+          const auto pos = m.ip.Locate({it.ip, it.vpn}, it.h);
           if (pos.v != 0) {
             meta.bytes_payload -= UsableBytes(Rec(pos.v));
-            FreeBytes(const_cast<LeaseRecord*>(Rec(pos.v)));
-            m.ip.Replace(pos, Bits(r));
+            dead_per_shard[s].push_back(Rec(pos.v));
+            m.ip.Replace(pos, Bits(it.r));
           } else {
-            m.ip.Insert(hip[order[j]], Bits(r), nullptr);
+            m.ip.Insert(it.h, Bits(it.r), nullptr);
           }
         }
       }
     });
-    ok = {};
-    hip = {};
-    order = {};
+    items.reset();
+    std::vector<const LeaseRecord*> dead;
+    for (auto& d : dead_per_shard) dead.insert(dead.end(), d.begin(), d.end());
+    dead_per_shard = {};
+    std::sort(dead.begin(), dead.end());
     // 4. Client indexes from the surviving records.
-    std::vector<const LeaseRecord*> recs;
-    recs.reserve(size());
-    m.ip.ForEachEntry([&](uint64_t v) { recs.push_back(Rec(v)); });
-    BulkBuildClient(m.hw, recs);
-    BulkBuildClient(m.cid, recs);
+    BulkBuildClient(m.hw, in.get(), n, kHasHw, &BulkEntry::hhw, dead);
+    BulkBuildClient(m.cid, in.get(), n, kHasCid, &BulkEntry::hcid, dead);
+    for (const LeaseRecord* r : dead) FreeBytes(const_cast<LeaseRecord*>(r));
   }
 
   if (invalid == 0 && no_memory.load() == 0) return absl::OkStatus();
