@@ -8,12 +8,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
-#include <fstream>
-#include <sstream>
 
+#include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
 #include "absl/strings/str_cat.h"
@@ -59,12 +59,28 @@ void AppendRecord(std::string& out, std::string_view payload) {
 
 std::string JournalName(uint64_t gen) { return absl::StrCat("journal-", gen, ".lqj"); }
 
+// Reads a whole file with read(2) into a buffer sized from fstat (one copy;
+// a snapshot of 10 M leases is ~0.8 GB).
 bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = std::move(ss).str();
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st {};
+  size_t size = fstat(fd, &st) == 0 && st.st_size > 0 ? static_cast<size_t>(st.st_size) : 0;
+  out->resize(size + 1);  // one spare byte: reading it means the file grew
+  size_t have = 0;
+  for (;;) {
+    if (have == out->size()) out->resize(out->size() * 2);
+    const ssize_t r = read(fd, out->data() + have, out->size() - have);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      close(fd);
+      return false;
+    }
+    if (r == 0) break;
+    have += static_cast<size_t>(r);
+  }
+  close(fd);
+  out->resize(have);
   return true;
 }
 
@@ -98,9 +114,11 @@ std::string LoadSnapshot(const std::string& bytes, uint64_t* next_gen, std::vect
   uint64_t count;
   memcpy(next_gen, bytes.data() + 8, 8);
   memcpy(&count, bytes.data() + 16, 8);
-  // First pass: record boundaries and per-record checksums (cheap).
+  // First pass (sequential, reads only the 8-byte record headers): record
+  // boundaries, and the crc of the stored record crcs for the trailer.
+  // Whether each record matches its stored crc is checked in parallel below.
   std::vector<std::pair<size_t, uint32_t>> recs;  // offset of payload, length
-  recs.reserve(count);
+  recs.reserve(std::min<uint64_t>(count, bytes.size() / 8));
   size_t pos = 24;
   uint32_t crc_of_crcs = 0;
   const size_t end = bytes.size() - 20;
@@ -109,7 +127,6 @@ std::string LoadSnapshot(const std::string& bytes, uint64_t* next_gen, std::vect
     memcpy(&len, bytes.data() + pos, 4);
     memcpy(&crc, bytes.data() + pos + 4, 4);
     if (len > kMaxRecord || pos + 8 + len > end) return absl::StrCat("record ", recs.size(), " overruns the file at offset ", pos);
-    if (Crc32c(bytes.data() + pos + 8, len) != crc) return absl::StrCat("record ", recs.size(), " checksum mismatch at offset ", pos);
     crc_of_crcs = Crc32c(&crc, 4, crc_of_crcs);
     recs.emplace_back(pos + 8, len);
     pos += 8 + len;
@@ -120,18 +137,38 @@ std::string LoadSnapshot(const std::string& bytes, uint64_t* next_gen, std::vect
   memcpy(&tcount, bytes.data() + pos + 8, 8);
   memcpy(&tcrc, bytes.data() + pos + 16, 4);
   if (tcount != count || recs.size() != count || tcrc != crc_of_crcs) return "trailer does not match the records";
-  // Second pass: decode in parallel (10 M leases in seconds).
+  // Second pass, in parallel (10 M leases in seconds): each record's crc,
+  // then decode. The first failing record (lowest index) is reported.
   out->resize(count);
-  std::atomic<bool> bad{false};
-  tbb::parallel_for(size_t{0}, recs.size(), [&](size_t i) {
-    auto u = DecodeLeaseUpdate(std::string_view(bytes.data() + recs[i].first, recs[i].second));
-    if (!u) {
-      bad = true;
-      return;
+  constexpr size_t kNone = ~size_t{0};
+  std::atomic<size_t> bad_crc{kNone}, bad_decode{kNone};
+  auto note = [](std::atomic<size_t>& first, size_t i) {
+    size_t cur = first.load(std::memory_order_relaxed);
+    while (i < cur && !first.compare_exchange_weak(cur, i, std::memory_order_relaxed)) {
     }
-    (*out)[i] = std::move(u->lease);
+  };
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, recs.size(), 4096), [&](const tbb::blocked_range<size_t>& r) {
+    for (size_t i = r.begin(); i < r.end(); ++i) {
+      const char* p = bytes.data() + recs[i].first;
+      const uint32_t len = recs[i].second;
+      uint32_t crc;
+      memcpy(&crc, p - 4, 4);
+      if (Crc32c(p, len) != crc) {
+        note(bad_crc, i);
+        continue;
+      }
+      auto u = DecodeLeaseUpdate(std::string_view(p, len));
+      if (!u) {
+        note(bad_decode, i);
+        continue;
+      }
+      (*out)[i] = std::move(u->lease);
+    }
   });
-  if (bad) return "a record does not decode";
+  if (const size_t i = bad_crc.load(); i != kNone)
+    return absl::StrCat("record ", i, " checksum mismatch at offset ", recs[i].first - 8);
+  if (const size_t i = bad_decode.load(); i != kNone)
+    return absl::StrCat("record ", i, " at offset ", recs[i].first - 8, " does not decode");
   return "";
 }
 
