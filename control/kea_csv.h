@@ -50,5 +50,7 @@ absl::StatusOr<KeaCsvResult> LoadKeaCsv(const std::string& path);
 // Folds records into the final lease set: later lines replace earlier ones
 // for the same address, deletions remove. Order of the result is by address.
 std::vector<Lease> FoldKeaCsv(const std::vector<KeaCsvRecord>& records);
+// The same, moving the leases out of `records` (left empty): no copies.
+std::vector<Lease> FoldKeaCsv(std::vector<KeaCsvRecord>&& records);
 
 }  // namespace lqd::control

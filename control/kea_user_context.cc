@@ -17,7 +17,18 @@ absl::StatusOr<std::string> DecodeHex(std::string_view std_hex) {
     return absl::InvalidArgumentError(absl::StrCat("hex string has odd length ", hex.size()));
   std::string out;
   out.reserve(hex.size() / 2);
+  auto digit = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
   for (size_t i = 0; i < hex.size(); i += 2) {
+    const int hi = digit(hex[i]), lo = digit(hex[i + 1]);
+    if (hi >= 0 && lo >= 0) {  // the common case, without a strtol per byte
+      out += static_cast<char>(hi * 16 + lo);
+      continue;
+    }
     int v = 0;
     if (!absl::SimpleHexAtoi(hex.substr(i, 2), &v) || !isxdigit(hex[i]) || !isxdigit(hex[i + 1]))
       return absl::InvalidArgumentError(

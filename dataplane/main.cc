@@ -105,7 +105,7 @@ bool ReadLeaseFile(const Config& c, std::vector<Lease>* out, std::string* note) 
   for (const auto& e : csv->errors)
     log::Warn("leases", absl::StrCat("line skipped: ", e.reason),
               {{"file", c.leases_path}, {"line", absl::StrCat(e.line)}});
-  *out = control::FoldKeaCsv(csv->records);
+  *out = control::FoldKeaCsv(std::move(csv->records));
   *note = absl::StrFormat("%zu leases from %s%s", out->size(), c.leases_path,
                           csv->errors.empty() ? ""
                                               : absl::StrFormat(" (%zu bad lines skipped)", csv->errors.size()));

@@ -128,5 +128,49 @@ TEST(KeaCsv, CapturedLfcFileLoads) {
   EXPECT_FALSE(leases.empty());
 }
 
+// A file of several MiB is parsed in parallel chunks: records stay in file
+// order, bad lines keep their true line numbers, and the fold sees a later
+// line or a deletion in another chunk than the line it overrides.
+TEST(KeaCsv, LargeFileChunksKeepOrderLineNumbersAndFold) {
+  std::string text = kHeader22;
+  size_t line = 1;
+  std::vector<size_t> bad_lines;
+  const uint32_t kLeases = 60000;  // ~6 MiB: more than one chunk
+  auto row = [](uint32_t i, uint32_t valid) {
+    return "10." + std::to_string((i >> 16) & 255) + "." + std::to_string((i >> 8) & 255) + "." +
+           std::to_string(i & 255) + ",02:00:00:00:00:01,01:02,"+ std::to_string(valid) +
+           ",2000000000,1,0,0,host-padding-padding-padding-padding,0,"
+           "{ \"ISC\": { \"relay-agent-info\": \"0x0103414243\" } }\n";
+  };
+  for (uint32_t i = 0; i < kLeases; ++i) {
+    text += row(i, 3600);
+    ++line;
+    if (i % 9973 == 0) {
+      text += "10.0.0.300,,,3600,2000000000,1,0,0,,0,\n";
+      bad_lines.push_back(++line);
+    }
+    if (i % 5000 == 0) {
+      text += "\n";
+      ++line;
+    }
+  }
+  text += row(7, 0);      // deletes the lease of line 9 (first chunk)
+  text += row(11, 1200);  // a later copy of 10.0.0.11 wins
+  ASSERT_GT(text.size(), size_t{5} << 20);
+  auto r = ParseKeaCsv(text);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->records.size(), kLeases + 2);
+  for (uint32_t i = 0; i < kLeases; ++i) ASSERT_EQ(r->records[i].lease.ip, 0x0A000000u + i) << i;
+  ASSERT_EQ(r->errors.size(), bad_lines.size());
+  for (size_t k = 0; k < bad_lines.size(); ++k) EXPECT_EQ(r->errors[k].line, bad_lines[k]);
+  EXPECT_EQ(r->records.back().line, line + 2);
+  const std::vector<Lease> folded = FoldKeaCsv(std::move(r->records));
+  ASSERT_EQ(folded.size(), kLeases - 1);
+  EXPECT_EQ(folded[7].ip, 0x0A000008u);        // 10.0.0.7 deleted
+  EXPECT_EQ(folded[10].ip, 0x0A00000Bu);
+  EXPECT_EQ(folded[10].expire - folded[10].cltt, 1200u);  // the later line
+  EXPECT_EQ(folded[10].relay_agent_info, std::string("\x01\x03" "ABC", 5));
+}
+
 }  // namespace
 }  // namespace lqd::control
