@@ -205,7 +205,6 @@ ControlPlane::~ControlPlane() = default;
 
 absl::Status ControlPlane::Start(const std::vector<Lease>& initial) {
   const uint32_t now = clock_();
-  std::vector<Lease> base = initial;
   Recovered rec;
   if (!cfg_.state_dir.empty()) {
     auto p = Persistence::Open(cfg_.state_dir, &rec);
@@ -225,11 +224,27 @@ absl::Status ControlPlane::Start(const std::vector<Lease>& initial) {
               {{"snapshot_leases", absl::StrCat(rec.snapshot.size())},
                {"journal_records", absl::StrCat(rec.journal.size())},
                {"journal_bytes_discarded", absl::StrCat(rec.report.journal_bytes_discarded)}});
-    // The snapshot is newer than a lease file: it goes in last, winning duplicates.
-    base.insert(base.end(), std::make_move_iterator(rec.snapshot.begin()), std::make_move_iterator(rec.snapshot.end()));
   }
-  if (absl::Status st = store_.BulkLoad(base); !st.ok())
+  // The snapshot is newer than a lease file: it goes in last, winning
+  // duplicates. Merged in a copy only when there are both (10 M leases are
+  // ~2 GB of Lease values: one fewer pass over them at start-up).
+  std::vector<Lease> merged;
+  const std::vector<Lease>* base = &initial;
+  if (!rec.snapshot.empty()) {
+    if (initial.empty()) {
+      base = &rec.snapshot;
+    } else {
+      merged.reserve(initial.size() + rec.snapshot.size());
+      merged = initial;
+      merged.insert(merged.end(), std::make_move_iterator(rec.snapshot.begin()),
+                    std::make_move_iterator(rec.snapshot.end()));
+      base = &merged;
+    }
+  }
+  if (absl::Status st = store_.BulkLoad(*base); !st.ok())
     log::Error("control", "bulk load failed", {{"error", std::string(st.message())}});
+  merged = {};
+  rec.snapshot = {};
   for (const LeaseUpdate& u : rec.journal) replica_.Apply(u, now);
 
   mgmt_ = std::make_unique<ManagementApi>(replica_, mstate_, clock_);
