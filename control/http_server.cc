@@ -162,6 +162,10 @@ void HttpServer::OnReadable(int fd) {
     if (n > 0) {
       it->second.in.append(buf, static_cast<size_t>(n));
       if (it->second.in.size() > opts_.max_header_bytes + opts_.max_body_bytes + 4) break;
+      // A short plain read drained the socket: epoll (level-triggered)
+      // reports the next bytes, so skip the read that would say EAGAIN.
+      // TLS must read on: OpenSSL may hold decrypted bytes epoll cannot see.
+      if (it->second.ssl == nullptr && static_cast<size_t>(n) < sizeof buf) break;
       continue;
     }
     if (n == 0) {  // peer closed its side: answer what is complete, then close
@@ -178,10 +182,18 @@ void HttpServer::OnReadable(int fd) {
 
 bool HttpServer::Process(int fd, Conn& c) {
   (void)fd;
+  // Requests are consumed from the front of c.in; the bytes are erased
+  // once per call, not once per (pipelined) request.
+  size_t done = 0;
+  struct Consume {
+    std::string& in;
+    size_t& done;
+    ~Consume() { in.erase(0, done); }
+  } consume{c.in, done};
   while (!c.close_after_write) {
-    const size_t end = c.in.find("\r\n\r\n");
+    const size_t end = c.in.find("\r\n\r\n", done);
     if (end == std::string::npos) {
-      if (c.in.size() > opts_.max_header_bytes) {
+      if (c.in.size() - done > opts_.max_header_bytes) {
         ++counters_.bad_requests;
         Respond(c, {413, "text/plain", "request header too large\n"}, false);
         return false;
@@ -189,7 +201,7 @@ bool HttpServer::Process(int fd, Conn& c) {
       return true;  // need more bytes
     }
     HttpRequest req;
-    absl::string_view head(c.in.data(), end);
+    absl::string_view head(c.in.data() + done, end - done);
     size_t line_end = head.find("\r\n");
     absl::string_view request_line = head.substr(0, line_end);
     const size_t sp1 = request_line.find(' ');
@@ -233,8 +245,8 @@ bool HttpServer::Process(int fd, Conn& c) {
       return false;
     }
     if (c.in.size() < end + 4 + body_len) return true;  // body not complete yet
-    req.body = c.in.substr(end + 4, body_len);
-    c.in.erase(0, end + 4 + body_len);
+    req.body.assign(c.in, end + 4, body_len);
+    done = end + 4 + body_len;
     ++counters_.requests;
 
     const std::string& conn_hdr = req.Header("connection");
@@ -288,11 +300,14 @@ void HttpServer::OnWritable(int fd) {
   UpdateInterest(fd, c);
 }
 
-void HttpServer::UpdateInterest(int fd, const Conn& c) {
+void HttpServer::UpdateInterest(int fd, Conn& c) {
+  const uint32_t want = EPOLLIN | (c.out.empty() && !c.tls_wants_write ? 0u : static_cast<uint32_t>(EPOLLOUT));
+  if (want == c.interest) return;  // one epoll_ctl saved per request on a keep-alive connection
   epoll_event ev{};
-  ev.events = EPOLLIN | (c.out.empty() && !c.tls_wants_write ? 0u : static_cast<uint32_t>(EPOLLOUT));
+  ev.events = want;
   ev.data.fd = fd;
   epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev);
+  c.interest = want;
 }
 
 bool HttpServer::Handshake(int fd, Conn& c) {

@@ -19,6 +19,7 @@
 // the connection and is counted; it never blocks other connections.
 #pragma once
 
+#include <sys/epoll.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -100,6 +101,7 @@ class HttpServer {
     bool tls_wants_write = false; // OpenSSL needs the socket writable to progress
     bool tls_broken = false;      // fatal TLS error: no close_notify
     int tls_retry_len = 0;        // an SSL_write to repeat with this length
+    uint32_t interest = EPOLLIN;  // the events registered with epoll
   };
   HttpServer(HttpServerOptions opts, HttpHandler handler) : opts_(std::move(opts)), handler_(std::move(handler)) {}
   void Accept();
@@ -109,7 +111,7 @@ class HttpServer {
   bool Process(int fd, Conn& c);
   void Respond(Conn& c, const HttpResponse& r, bool keep_alive);
   void Close(int fd);
-  void UpdateInterest(int fd, const Conn& c);
+  void UpdateInterest(int fd, Conn& c);
   // Drives SSL_accept; false if the connection was closed.
   bool Handshake(int fd, Conn& c);
   // >0 bytes, 0 peer closed, -1 would block, -2 fatal.

@@ -4,6 +4,8 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
+#include <cstring>
 #include <functional>
 #include <optional>
 
@@ -22,9 +24,31 @@ std::string Path(std::string_view base, const char* key) {
 }
 
 // "02:00:5e:00:00:01" -> bytes (also used for client-id).
+int HexNibble(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The common shape "xx:xx:...:xx" (two hex digits per byte) straight into
+// `out`; false for anything else, which ColonHex then judges.
+bool PlainColonHex(std::string_view s, size_t max, std::string* out) {
+  if (s.size() % 3 != 2 || (s.size() + 1) / 3 > max) return false;
+  out->resize((s.size() + 1) / 3);
+  for (size_t i = 0, k = 0; i < s.size(); i += 3, ++k) {
+    const int hi = HexNibble(s[i]), lo = HexNibble(s[i + 1]);
+    if (hi < 0 || lo < 0 || (i + 2 < s.size() && s[i + 2] != ':')) return false;
+    (*out)[k] = static_cast<char>(hi * 16 + lo);
+  }
+  return true;
+}
+
 absl::StatusOr<std::string> ColonHex(const std::string& s, const std::string& where, size_t max) {
   std::string out;
   if (s.empty()) return out;
+  if (PlainColonHex(s, max, &out)) return out;
+  out.clear();
   size_t i = 0;
   while (i < s.size()) {
     size_t j = s.find(':', i);
@@ -87,6 +111,18 @@ class Scanner {
   bool Str(std::string_view* out) {
     if (!Eat('"')) return false;
     const size_t start = p_;
+    // Eight bytes at a time while none is a quote, a backslash, a control
+    // character or non-ASCII (SWAR); the loop below takes the rest.
+    constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+    auto has_zero = [&](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+    while (p_ + 8 <= s_.size()) {
+      uint64_t w;
+      std::memcpy(&w, s_.data() + p_, 8);
+      const uint64_t special = has_zero(w ^ (kOnes * '"')) | has_zero(w ^ (kOnes * '\\')) |
+                               ((w - kOnes * 0x20) & ~w & kHigh) | (w & kHigh);
+      if (special != 0) break;
+      p_ += 8;
+    }
     for (; p_ < s_.size(); ++p_) {
       const auto c = static_cast<unsigned char>(s_[p_]);
       if (c == '"') {
@@ -182,8 +218,8 @@ struct FastFields {
   bool user_context = false;
 };
 
-template <typename T>
-bool Once(std::optional<T>& slot, const std::function<bool(T*)>& read) {
+template <typename T, typename F>
+bool Once(std::optional<T>& slot, const F& read) {
   if (slot) return false;  // a duplicate: let the DOM path decide
   T v{};
   if (!read(&v)) return false;
@@ -226,8 +262,8 @@ bool FastUserContext(Scanner& sc, FastFields& f) {
 }
 
 bool FastArguments(Scanner& sc, FastFields& f) {
-  const std::function<bool(std::string_view*)> str = [&](std::string_view* v) { return sc.Str(v); };
-  const std::function<bool(uint32_t*)> u32 = [&](uint32_t* v) { return sc.U32(v); };
+  const auto str = [&](std::string_view* v) { return sc.Str(v); };
+  const auto u32 = [&](uint32_t* v) { return sc.U32(v); };
   return sc.Object([&](std::string_view k) {
     if (k == "ip-address") return Once(f.ip, str);
     if (k == "hw-address") return Once(f.hw, str);
@@ -252,7 +288,7 @@ std::optional<KeaCommand> FastParseKeaCommand(std::string_view body) {
   FastFields f;
   bool args = false;
   const bool ok = sc.Object([&](std::string_view k) {
-    if (k == "command") return Once<std::string_view>(command, [&](std::string_view* v) { return sc.Str(v); });
+    if (k == "command") return Once(command, [&](std::string_view* v) { return sc.Str(v); });
     if (k == "arguments") {
       if (args) return false;
       args = true;
@@ -266,7 +302,10 @@ std::optional<KeaCommand> FastParseKeaCommand(std::string_view body) {
   if (!f.ip || !f.valid || (!f.expire && !f.cltt) || (f.state && *f.state > 3)) return std::nullopt;
   Lease l;
   in_addr a{};
-  if (inet_pton(AF_INET, std::string(*f.ip).c_str(), &a) != 1) return std::nullopt;
+  char ip[16] = {};  // no valid IPv4 text is longer than 15
+  if (f.ip->size() >= sizeof(ip)) return std::nullopt;
+  std::copy(f.ip->begin(), f.ip->end(), ip);
+  if (inet_pton(AF_INET, ip, &a) != 1) return std::nullopt;
   l.ip = ntohl(a.s_addr);
   if (f.hw) {
     auto hw = ColonHex(std::string(*f.hw), "", 16);
@@ -415,6 +454,13 @@ absl::StatusOr<KeaCommand> ParseKeaCommandDom(std::string_view body) {
 }
 
 std::string KeaResponse(KeaResult result, std::string_view text) {
+  // Plain text (every success message) needs no escaping: the same bytes
+  // as nlohmann's dump below, without building a DOM per acknowledgement.
+  const bool plain = std::all_of(text.begin(), text.end(), [](char c) {
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  });
+  if (plain)
+    return absl::StrCat("[{\"result\":", static_cast<int>(result), ",\"text\":\"", absl::string_view(text.data(), text.size()), "\"}]");
   json r = json::array({json{{"result", static_cast<int>(result)}, {"text", std::string(text)}}});
   return r.dump();
 }

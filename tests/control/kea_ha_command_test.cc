@@ -98,6 +98,18 @@ TEST(KeaHaCommand, ResponseIsAListOfOneMap) {
   EXPECT_EQ(j[0]["text"], "no");
 }
 
+// Plain messages take a shortcut around the JSON library; texts that need
+// escaping do not. Both must be exactly what nlohmann::json::dump() writes.
+TEST(KeaHaCommand, ResponseBytesMatchTheJsonLibrary) {
+  for (const std::string text : {"IPv4 lease updated.", "", "quote \" and \\ backslash", "tab\there",
+                                 "caf\xc3\xa9", "'x' is not supported"}) {
+    for (KeaResult r : {KeaResult::kSuccess, KeaResult::kError, KeaResult::kUnsupported}) {
+      const nlohmann::json want = nlohmann::json::array({nlohmann::json{{"result", static_cast<int>(r)}, {"text", text}}});
+      EXPECT_EQ(KeaResponse(r, text), want.dump()) << text;
+    }
+  }
+}
+
 // Replays the 27 requests a real Kea 2.2 primary sent to its backup peer in
 // the passive-backup capture and checks the replica's final content.
 TEST(KeaHaCommand, CapturedPassiveBackupSessionReplays) {
