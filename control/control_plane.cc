@@ -300,7 +300,10 @@ absl::Status ControlPlane::Start(const std::vector<Lease>& initial) {
   // lqd answers nothing until the first complete walk and the first full
   // read of every followed file: better silence than an UNASSIGNED for a
   // lease it has not heard of yet.
-  if (cfg_.kea_pull_enabled) Reconcile(now);
+  if (cfg_.kea_pull_enabled) {
+    puller_ = std::make_unique<KeaPullWorker>(cfg_.kea_pull, cfg_.kea_learn_ranges);
+    BeginPull(now);
+  }
   MaybeReady();
   if (recovery_.needs_full_reconcile() && !cfg_.kea_pull_enabled && followers_.empty())
     log::Warn("persistence", "persisted state was damaged and no kea-pull is configured to repair it; "
@@ -347,8 +350,7 @@ absl::Status ControlPlane::PublishRanges() {
   return absl::OkStatus();
 }
 
-void ControlPlane::LearnRanges() {
-  auto r = FetchKeaRanges(cfg_.kea_pull.agent);
+void ControlPlane::LearnRanges(absl::StatusOr<std::vector<AddressRange>> r) {
   if (!r.ok()) {
     // Keep what was learned before: a pool does not vanish because the agent
     // is briefly unreachable or config-get is not permitted.
@@ -374,20 +376,31 @@ void ControlPlane::LearnRanges() {
              {"merged_ranges", absl::StrCat(published_ranges_)}});
 }
 
-void ControlPlane::Reconcile(uint32_t now) {
+void ControlPlane::BeginPull(uint32_t now) {
+  if (!puller_->Begin()) return;
   last_pull_ = now;
-  if (cfg_.kea_learn_ranges) LearnRanges();
-  auto r = PullAllLeases(cfg_.kea_pull, replica_, now);
-  if (!r.ok()) {
+  walk_.emplace(now);
+}
+
+void ControlPlane::DrainPull() {
+  KeaPullWorker::Output o = puller_->Take();
+  if (o.ranges) LearnRanges(*std::move(o.ranges));
+  for (const KeaLeasePage& p : o.pages) walk_->Apply(p, replica_);
+  if (!o.done) return;
+  ++pull_walks_ended_;
+  if (!o.done->ok()) {
+    walk_.reset();
     log::Error("kea-pull",
                absl::StrCat("kea-pull failed (will retry in ", pull_done_ ? cfg_.kea_pull_interval_seconds : 2, " s)"),
-               {{"error", std::string(r.status().message())}});
+               {{"error", std::string(o.done->message())}});
     return;
   }
+  const KeaPullResult r = walk_->Finish(replica_);
+  walk_.reset();
   log::Info("kea-pull", "pull complete",
-            {{"leases", absl::StrCat(r->leases)}, {"pages", absl::StrCat(r->pages)},
-             {"changed", absl::StrCat(r->applied)}, {"removed", absl::StrCat(r->removed)},
-             {"bad", absl::StrCat(r->bad)}, {"first_error", r->first_error}});
+            {{"leases", absl::StrCat(r.leases)}, {"pages", absl::StrCat(r.pages)},
+             {"changed", absl::StrCat(r.applied)}, {"removed", absl::StrCat(r.removed)},
+             {"bad", absl::StrCat(r.bad)}, {"first_error", r.first_error}});
   if (persist_) {
     // A walk changes many leases at once: a snapshot records them all.
     if (absl::Status st = persist_->WriteSnapshot(store_); !st.ok()) {
@@ -453,8 +466,10 @@ void ControlPlane::Poll(int timeout_ms) {
   if (persist_ && persist_->appended_since_snapshot() >= cfg_.snapshot_every_updates) {
     if (absl::Status st = persist_->WriteSnapshot(store_); !st.ok()) mstate_.degraded = std::string(st.message());
   }
-  if (cfg_.kea_pull_enabled && (!pull_done_ || now - last_pull_ >= cfg_.kea_pull_interval_seconds)) {
-    if (pull_done_ || now - last_pull_ >= 2) Reconcile(now);  // never completed: retry every 2 s
+  if (puller_) {
+    DrainPull();
+    // Until a walk has completed, retry every 2 s, then every interval.
+    if (now - last_pull_ >= (pull_done_ ? cfg_.kea_pull_interval_seconds : 2u)) BeginPull(now);
   }
   if (!followers_.empty() && now != last_follow_) PollFollowers(now);  // once a second
   if (now != last_housekeeping_) {

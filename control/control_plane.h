@@ -7,7 +7,9 @@
 //   2. listen for Kea HA pushes and for the management API;
 //   3. pull every lease from Kea and read every followed lease file (if
 //      configured) and only then become ready (/readyz, and the dataplane
-//      answers nothing before that);
+//      answers nothing before that). The pull's network half runs in a
+//      worker thread (kea_pull_worker.h), so an unreachable primary never
+//      holds this thread; Poll() applies the pages it fetched;
 // then, from Poll(): serve HTTP, group-commit the journal before acks go
 // out, snapshot every N updates, reconcile by pull every M seconds, expire
 // tombstones, follow lease files once a second, reclaim retired memory, and
@@ -18,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +31,7 @@
 #include "control/http_server.h"
 #include "control/kea_ha_ingest.h"
 #include "control/kea_pull.h"
+#include "control/kea_pull_worker.h"
 #include "control/management_api.h"
 #include "control/persistence.h"
 #include "control/replica.h"
@@ -89,6 +93,9 @@ class ControlPlane {
   // add ranges Kea does not list; it cannot hide a Kea pool). Writer thread.
   absl::Status SetConfigRanges(std::vector<AddressRange> ranges);
   size_t learned_ranges() const { return learned_ranges_.size(); }
+  // Walks (complete or failed) the control thread has taken from the pull
+  // worker; a test polls until it grows.
+  uint64_t pull_walks_ended() const { return pull_walks_ended_; }
   // One round of the control loop; waits at most timeout_ms for HTTP.
   void Poll(int timeout_ms);
 
@@ -105,11 +112,14 @@ class ControlPlane {
   const RecoveryReport& recovery() const { return recovery_; }
 
  private:
-  void Reconcile(uint32_t now);
+  // The pull: BeginPull() hands the walk to the worker thread, DrainPull()
+  // applies what it fetched so far (Poll(), this thread: the store's writer).
+  void BeginPull(uint32_t now);
+  void DrainPull();
   void PollFollowers(uint32_t now);
   void MaybeReady();
   void UpdateStale(uint32_t now);
-  void LearnRanges();
+  void LearnRanges(absl::StatusOr<std::vector<AddressRange>> r);
   absl::Status PublishRanges();
   std::vector<AddressRange> config_ranges_, learned_ranges_;
   size_t published_ranges_ = 0;  // after merging overlaps
@@ -131,7 +141,10 @@ class ControlPlane {
   bool journal_unsynced_ = false;
   uint64_t last_fsync_ms_ = 0;
   void SyncJournal(bool force);
-  uint32_t last_pull_ = 0;
+  std::unique_ptr<KeaPullWorker> puller_;
+  std::optional<KeaPullWalk> walk_;  // the walk in progress
+  uint32_t last_pull_ = 0;     // when the last walk began
+  uint64_t pull_walks_ended_ = 0;
   bool pull_done_ = false;     // a complete walk finished (readiness)
   uint32_t last_follow_ = 0;
   uint32_t last_housekeeping_ = 0;

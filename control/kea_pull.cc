@@ -7,65 +7,74 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "control/kea_ha_command.h"
 #include "control/log.h"
 
 namespace lqd::control {
 
-absl::StatusOr<KeaPullResult> PullAllLeases(const KeaPullOptions& opts, Replica& replica, uint32_t now) {
-  KeaPullResult res;
-  absl::flat_hash_set<uint32_t> seen;
-  std::string from = "start";
-  for (;;) {
-    nlohmann::json cmd = {{"command", "lease4-get-page"},
-                          {"service", {"dhcp4"}},
-                          {"arguments", {{"from", from}, {"limit", opts.page_size}}}};
-    auto reply = HttpPost(opts.agent, "/", "application/json", cmd.dump());
-    if (!reply.ok()) return reply.status();
-    if (reply->status == 401)
-      return absl::PermissionDeniedError("kea-ctrl-agent refused the credentials (HTTP 401): check pull user/password");
-    if (reply->status != 200)
-      return absl::UnavailableError(absl::StrCat("kea-ctrl-agent answered HTTP ", reply->status));
-    nlohmann::json j = nlohmann::json::parse(reply->body, nullptr, false);
-    if (j.is_discarded() || !j.is_array() || j.empty() || !j[0].is_object() || !j[0].contains("result"))
-      return absl::DataLossError("lease4-get-page answer is not a JSON list holding a result map");
-    const nlohmann::json& r = j[0];
-    const int result = r["result"].get<int>();
-    if (result == 3) break;  // empty page: done
-    if (result != 0)
-      return absl::UnavailableError(absl::StrCat("lease4-get-page failed (result ", result, "): ",
-                                                 r.value("text", std::string("no text")),
-                                                 result == 2 ? " -- is libdhcp_lease_cmds.so loaded?" : ""));
-    ++res.pages;
-    log::Debug("kea-pull", "page", {{"from", from}, {"page", absl::StrCat(res.pages)}});
-    const nlohmann::json& leases = r["arguments"]["leases"];
-    if (!leases.is_array()) return absl::DataLossError("lease4-get-page: arguments.leases is not a list");
-    std::string last_ip;
-    for (size_t i = 0; i < leases.size(); ++i) {
-      auto lease = LeaseFromKeaJson(leases[i], absl::StrCat("arguments.leases[", i, "]"));
-      if (leases[i].contains("ip-address") && leases[i]["ip-address"].is_string())
-        last_ip = leases[i]["ip-address"].get<std::string>();
-      if (!lease.ok()) {
-        if (res.bad++ == 0) res.first_error = std::string(lease.status().message());
-        continue;
-      }
-      ++res.leases;
-      seen.insert(lease->ip);
-      LeaseUpdate u;
-      u.lease = *std::move(lease);
-      u.source = FeedSource::kKeaPull;
-      if (replica.Apply(u, now) == Replica::Outcome::kApplied) ++res.applied;
-    }
-    if (leases.size() < opts.page_size || last_ip.empty()) break;
-    from = last_ip;
+absl::StatusOr<KeaLeasePage> FetchLeasePage(const KeaPullOptions& opts, const std::string& from) {
+  nlohmann::json cmd = {{"command", "lease4-get-page"},
+                        {"service", {"dhcp4"}},
+                        {"arguments", {{"from", from}, {"limit", opts.page_size}}}};
+  auto reply = HttpPost(opts.agent, "/", "application/json", cmd.dump());
+  if (!reply.ok()) return reply.status();
+  if (reply->status == 401)
+    return absl::PermissionDeniedError("kea-ctrl-agent refused the credentials (HTTP 401): check pull user/password");
+  if (reply->status != 200)
+    return absl::UnavailableError(absl::StrCat("kea-ctrl-agent answered HTTP ", reply->status));
+  nlohmann::json j = nlohmann::json::parse(reply->body, nullptr, false);
+  if (j.is_discarded() || !j.is_array() || j.empty() || !j[0].is_object() || !j[0].contains("result"))
+    return absl::DataLossError("lease4-get-page answer is not a JSON list holding a result map");
+  const nlohmann::json& r = j[0];
+  const int result = r["result"].get<int>();
+  KeaLeasePage page;
+  if (result == 3) {  // empty page: done
+    page.last = true;
+    return page;
   }
+  if (result != 0)
+    return absl::UnavailableError(absl::StrCat("lease4-get-page failed (result ", result, "): ",
+                                               r.value("text", std::string("no text")),
+                                               result == 2 ? " -- is libdhcp_lease_cmds.so loaded?" : ""));
+  log::Debug("kea-pull", "page", {{"from", from}});
+  const nlohmann::json& leases = r["arguments"]["leases"];
+  if (!leases.is_array()) return absl::DataLossError("lease4-get-page: arguments.leases is not a list");
+  for (size_t i = 0; i < leases.size(); ++i) {
+    auto lease = LeaseFromKeaJson(leases[i], absl::StrCat("arguments.leases[", i, "]"));
+    if (leases[i].contains("ip-address") && leases[i]["ip-address"].is_string())
+      page.next_from = leases[i]["ip-address"].get<std::string>();
+    if (!lease.ok()) {
+      if (page.bad++ == 0) page.first_error = std::string(lease.status().message());
+      continue;
+    }
+    page.leases.push_back(*std::move(lease));
+  }
+  page.last = leases.size() < opts.page_size || page.next_from.empty();
+  return page;
+}
+
+void KeaPullWalk::Apply(const KeaLeasePage& page, Replica& replica) {
+  if (page.leases.empty() && page.bad == 0) return;  // the empty closing page
+  ++res_.pages;
+  if (res_.bad == 0 && page.bad > 0) res_.first_error = page.first_error;
+  res_.bad += page.bad;
+  for (const Lease& l : page.leases) {
+    ++res_.leases;
+    seen_.insert(l.ip);
+    LeaseUpdate u;
+    u.lease = l;
+    u.source = FeedSource::kKeaPull;
+    if (replica.Apply(u, started_) == Replica::Outcome::kApplied) ++res_.applied;
+  }
+}
+
+KeaPullResult KeaPullWalk::Finish(Replica& replica) {
   // Leases the primary no longer has, and that did not change since the
   // walk began, were deleted while lqd was not listening.
   std::vector<Lease> gone;
   replica.store().ForEach([&](const LeaseRecord& r) {
-    if (r.vpn == kGlobalVpn && !seen.contains(r.ip) && r.cltt < now) {
+    if (r.vpn == kGlobalVpn && !seen_.contains(r.ip) && r.cltt < started_) {
       Lease l;
       l.ip = r.ip;
       l.cltt = r.cltt;
@@ -78,10 +87,23 @@ absl::StatusOr<KeaPullResult> PullAllLeases(const KeaPullOptions& opts, Replica&
     del.kind = LeaseUpdate::Kind::kDelete;
     del.lease = l;
     del.source = FeedSource::kKeaPull;
-    if (replica.Apply(del, now) == Replica::Outcome::kApplied) ++res.removed;
+    if (replica.Apply(del, started_) == Replica::Outcome::kApplied) ++res_.removed;
   }
-  replica.MarkSynced(FeedSource::kKeaPull, now);
-  return res;
+  replica.MarkSynced(FeedSource::kKeaPull, started_);
+  return res_;
+}
+
+absl::StatusOr<KeaPullResult> PullAllLeases(const KeaPullOptions& opts, Replica& replica, uint32_t now) {
+  KeaPullWalk walk(now);
+  std::string from = "start";
+  for (;;) {
+    auto page = FetchLeasePage(opts, from);
+    if (!page.ok()) return page.status();
+    walk.Apply(*page, replica);
+    if (page->last) break;
+    from = page->next_from;
+  }
+  return walk.Finish(replica);
 }
 
 }  // namespace lqd::control

@@ -14,6 +14,9 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
 
 #include "absl/status/statusor.h"
 #include "control/http_client.h"
@@ -35,8 +38,35 @@ struct KeaPullResult {
   std::string first_error;
 };
 
-// Runs one complete walk; fails (changing nothing more) if the agent cannot
-// be reached or answers an error.
+// One lease4-get-page answer, parsed (network I/O only: touches no replica,
+// so a worker thread may fetch while the control thread applies).
+struct KeaLeasePage {
+  std::vector<Lease> leases;
+  uint64_t bad = 0;          // lease objects that did not parse
+  std::string first_error;
+  std::string next_from;     // the "from" of the next page
+  bool last = false;         // no page follows
+};
+absl::StatusOr<KeaLeasePage> FetchLeasePage(const KeaPullOptions& opts, const std::string& from);
+
+// Applies the pages of one walk, in order, to the replica (its writer
+// thread), then Finish() removes what the primary no longer has and marks
+// the pull synced. `started` is when the walk began: a lease that changed
+// at or after it (a push during the walk) is newer than the walk and kept.
+class KeaPullWalk {
+ public:
+  explicit KeaPullWalk(uint32_t started) : started_(started) {}
+  void Apply(const KeaLeasePage& page, Replica& replica);
+  KeaPullResult Finish(Replica& replica);
+
+ private:
+  uint32_t started_;
+  KeaPullResult res_;
+  absl::flat_hash_set<uint32_t> seen_;
+};
+
+// Runs one complete walk in the calling thread; fails (changing nothing
+// more) if the agent cannot be reached or answers an error.
 absl::StatusOr<KeaPullResult> PullAllLeases(const KeaPullOptions& opts, Replica& replica, uint32_t now);
 
 }  // namespace lqd::control

@@ -12,6 +12,7 @@ PACKAGES=(
   libssl-dev nlohmann-json3-dev
   # tests, demo and tools
   python3 python3-scapy tshark iproute2 procps
+  iptables             # kea_outage_test drops packets to Kea silently (a partition)
   openssl              # the TLS tests make their certificates with the openssl CLI
   python3-matplotlib   # plots for docs/performance.md (scripts/bench.sh)
   kea-dhcp4-server kea-ctrl-agent isc-dhcp-server

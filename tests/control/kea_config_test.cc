@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -120,7 +121,17 @@ TEST(KeaConfigTest, ControlPlaneMergesLearnedRangesWithTheConfigAndRefreshes) {
   ASSERT_TRUE(cp.SetConfigRanges({{kGlobalVpn, Ip("10.0.0.0"), Ip("10.0.0.255")},
                                   {kGlobalVpn, Ip("198.51.100.1"), Ip("198.51.100.20")}})
                   .ok());
-  agent.While([&] { ASSERT_TRUE(cp.Start({}).ok()); });
+  // The pull runs in a worker thread: poll until a walk has ended.
+  auto poll_until_walk_ends = [&] {
+    const uint64_t before = cp.pull_walks_ended();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (cp.pull_walks_ended() == before && std::chrono::steady_clock::now() < deadline) cp.Poll(5);
+    ASSERT_GT(cp.pull_walks_ended(), before) << "the pull did not finish in 20 s";
+  };
+  agent.While([&] {
+    ASSERT_TRUE(cp.Start({}).ok());
+    poll_until_walk_ends();
+  });
   EXPECT_TRUE(cp.ready());
   EXPECT_EQ(cp.learned_ranges(), 5u);
   EXPECT_TRUE(store.IsAuthoritative(Ip("10.0.0.7")));        // config only
@@ -136,14 +147,14 @@ TEST(KeaConfigTest, ControlPlaneMergesLearnedRangesWithTheConfigAndRefreshes) {
   j[0]["arguments"]["Dhcp4"]["subnet4"][0]["pools"][0]["pool"] = "198.51.100.10-198.51.100.100";
   config = j.dump();
   now += 10;
-  agent.While([&] { cp.Poll(0); });
+  agent.While(poll_until_walk_ends);
   EXPECT_TRUE(store.IsAuthoritative(Ip("198.51.100.100")));
   EXPECT_FALSE(store.IsAuthoritative(Ip("198.51.100.150")));
 
   // config-get failing keeps what was learned; a reload's config ranges still merge.
   config = R"([{"result": 1, "text": "not permitted"}])";
   now += 10;
-  agent.While([&] { cp.Poll(0); });
+  agent.While(poll_until_walk_ends);
   EXPECT_TRUE(store.IsAuthoritative(Ip("198.51.100.50")));
   ASSERT_TRUE(cp.SetConfigRanges({{kGlobalVpn, Ip("10.9.0.0"), Ip("10.9.0.9")}}).ok());
   EXPECT_FALSE(store.IsAuthoritative(Ip("10.0.0.7")));

@@ -12,16 +12,26 @@ with a 3-second pull interval. Checked:
   * Kea restarted on the same lease file, but with lqd's peer URL pointing
     nowhere (the push path is cut, as when the backup peer is unreachable):
     lease B made then never reaches lqd by push, and the periodic pull brings
-    it (ACTIVE with its option 82) once Kea is back; the pull lag drops again.
-Runtime ~30 s. Exit 77 (skip) without root, namespaces or Kea.
+    it (ACTIVE with its option 82) once Kea is back; the pull lag drops again;
+  * a silent partition: iptables DROPs every packet to and from
+    kea-ctrl-agent (nothing is refused, so each pull request hangs until its
+    `timeout-ms`). The failures are logged as timeouts; meanwhile lqd keeps
+    answering A and B, /healthz and /metrics answer within 1 s every time
+    (the pull runs in its own thread), a lease4-update POSTed to the HA
+    endpoint is acknowledged at once and served, and the pull lag grows.
+    Lease D made on Kea during the partition is unknown to lqd until the
+    DROP rules go, then the pull brings it and the lag drops.
+Runtime ~50 s. Exit 77 (skip) without root, namespaces, Kea or iptables.
 """
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lqd_harness as h  # noqa: E402
@@ -33,6 +43,7 @@ SERVER, RELAY = ck.SERVER, ck.RELAY
 HA_PORT, CA_PORT, MGMT_PORT = 18101, 18100, 18180
 DEAD_PORT = 18199  # nothing listens here: Kea's pushes to lqd fail
 PULL_INTERVAL = 3
+PULL_TIMEOUT_MS = 3000  # what a silently dropped request waits before failing
 
 
 def http(method, port, path, body=None, user=None, password=None):
@@ -46,12 +57,78 @@ def pull_lag():
     return int(m.group(1)) if m else None
 
 
+def iptables(ns, op):
+    """Adds (-A) or deletes (-D) the partition: every TCP segment to or from
+    kea-ctrl-agent's port is dropped, silently (no RST, no ICMP)."""
+    for rule in (["--dport", str(CA_PORT)], ["--sport", str(CA_PORT)]):
+        h.run("ip", "netns", "exec", ns.name, "iptables", op, "INPUT", "-p", "tcp", *rule, "-j", "DROP")
+
+
+def timed_get(path):
+    t0 = time.monotonic()
+    st, text = http("GET", MGMT_PORT, path)
+    return st, text, time.monotonic() - t0
+
+
+def partition(ns, lqd, kea, ask, rai, ip_a, ip_b):
+    failures_before = lqd.output().count("kea-pull failed")
+    iptables(ns, "-A")
+    try:
+        lag0 = pull_lag()
+        ip_d, _ = kea.dora("02:00:00:00:0b:04", rai(4))  # DHCP itself is not cut; the push goes nowhere
+        # Until a pull has failed by timeout and the lag has grown past the
+        # interval, keep checking that the management API never waits on it.
+        worst, samples, seen_timeout = 0.0, 0, False
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            for path in ("/healthz", "/metrics"):
+                st, _, took = timed_get(path)
+                h.expect(st == 200, "%s answers during the partition" % path, st)
+                worst, samples = max(worst, took), samples + 1
+            out = lqd.output()
+            seen_timeout = out.count("kea-pull failed") > failures_before and "timed out" in out
+            lag = pull_lag()
+            if seen_timeout and lag >= lag0 + PULL_INTERVAL + 2:
+                break
+            time.sleep(0.2)
+        h.expect(seen_timeout, "a pull failed by timeout during the partition", lqd.output()[-2000:])
+        h.expect(lag >= lag0 + PULL_INTERVAL + 2, "pull lag grows during the partition (%s -> %s)" % (lag0, lag))
+        h.expect(worst < 1.0, "management API answered within 1 s during the partition "
+                 "(worst %.3f s over %d requests; a pull request hangs %d ms)" % (worst, samples, PULL_TIMEOUT_MS))
+        # Kea HA ingest is served by the same thread: a push is acknowledged at once.
+        now = int(time.time())
+        t0 = time.monotonic()
+        st, text = h.http("POST", HA_PORT, "/", {"command": "lease4-update", "service": ["dhcp4"], "arguments": {
+            "ip-address": "198.51.100.190", "hw-address": "02:00:00:00:0b:05", "expire": now + 3600,
+            "valid-lft": 3600, "state": 0, "subnet-id": 1, "force-create": True, "fqdn-fwd": False,
+            "fqdn-rev": False, "hostname": "cpe-e"}}, "foo", "bar")
+        took = time.monotonic() - t0
+        h.expect(st == 200 and '"result": 0' in text.replace('"result":0', '"result": 0'), "push acknowledged", text)
+        h.expect(took < 1.0, "push acknowledged within 1 s during the partition (%.3f s)" % took)
+        h.expect(ask("198.51.100.190")["type"] == 13, "the pushed lease is served")
+        for ip in (ip_a, ip_b):
+            h.expect(ask(ip)["type"] == 13, "%s served from the replica during the partition" % ip)
+        h.expect(ask(ip_d)["type"] != 13, "lease D (made during the partition) not known yet")
+        print("partition: pull lag %d -> %d s, management worst %.3f s over %d requests, push ack %.3f s"
+              % (lag0, lag, worst, samples, took), flush=True)
+    finally:
+        iptables(ns, "-D")
+    d = wait_for(lambda: (lambda r: r if r["type"] == 13 else None)(ask(ip_d)),
+                 "lease D recovered by the pull after the partition healed",
+                 timeout=PULL_INTERVAL * 3 + 2 * PULL_TIMEOUT_MS / 1000 + 10)
+    h.expect(d["options"][82] == rai(4), "D's option 82", d)
+    wait_for(lambda: (lambda v: v is not None and v <= PULL_INTERVAL + 1)(pull_lag()),
+             "pull lag back to the interval after the partition", timeout=PULL_INTERVAL * 5)
+
+
 def main():
     for binary in (ck.KEA_DHCP, ck.KEA_CA):
         if not os.access(binary, os.X_OK):
             h.skip(binary + " is not installed (scripts/install-deps.sh installs kea)")
     if os.geteuid() != 0:
         h.skip("needs root (network namespaces)")
+    if not shutil.which("iptables"):
+        h.skip("iptables is not installed (scripts/install-deps.sh installs it): needed for the partition")
     ck.CA_PORT = CA_PORT  # kea_conf/ca_conf read the module's ports
     ns = h.Netns("lqko", RELAY + "/24")
     ns.create()
@@ -103,7 +180,8 @@ def main():
                 "management": {"address": "127.0.0.1", "port": MGMT_PORT},
                 "kea-ha": {"address": "127.0.0.1", "port": HA_PORT, "user": "foo", "password": "bar"},
                 "kea-pull": {"url": "http://127.0.0.1:%d/" % CA_PORT, "user": "appliance",
-                             "password": "secret", "interval-seconds": PULL_INTERVAL},
+                             "password": "secret", "interval-seconds": PULL_INTERVAL,
+                             "timeout-ms": PULL_TIMEOUT_MS},
             },
         }
         lqd = h.Lqd("lqko", ["-l", "0-1"], config)
@@ -145,8 +223,9 @@ def main():
         st, metrics = http("GET", MGMT_PORT, "/metrics")
         m = re.search(r'^lqd_replica_lag_seconds\{source="kea-ha-push"\} (\d+)$', metrics, re.M)
         assert m and int(m.group(1)) >= lag, "push lag should keep growing (pushes are cut): %s" % m
+        partition(ns, lqd, kea, ask, rai, ip_a, ip_b)
         print("kea_outage_test: A served while Kea was down (pull lag reached %d s), B recovered by "
-              "the pull: OK" % lag, flush=True)
+              "the pull, partition survived: OK" % lag, flush=True)
         code, out = lqd.stop()
         assert code == 0, out[-2000:]
         return 0
