@@ -39,6 +39,7 @@
 #include "control/control_plane.h"
 #include "control/kea_csv.h"
 #include "control/log.h"
+#include "dataplane/auth_replay_file.h"
 #include "dataplane/config.h"
 #include "dataplane/counters.h"
 #include "dataplane/lcore_loop.h"
@@ -202,9 +203,38 @@ int Run(int argc, char** argv) {
                                     {{"generation", absl::StrCat(r.generation)}});
     return r;
   };
-  auto control_round = [&control, &reload](int timeout_ms) {
+  // RFC 3118 replay counters: seeded from the state directory before any
+  // lcore runs, saved by the control round (dataplane/auth_replay_file.h).
+  std::unique_ptr<AuthReplayFile> replay_file;
+  if (cfg.policy.auth && !cfg.control.state_dir.empty()) {
+    replay_file = std::make_unique<AuthReplayFile>(cfg.control.state_dir);
+    auto n = replay_file->Load(cfg.policy.auth->replay_state());
+    if (n.ok())
+      log::Info("auth", absl::StrCat("replay counters of ", *n, " requesters restored"), {{"file", replay_file->path()}});
+    else
+      log::Error("auth", "replay counters NOT restored: queries captured before this start may be replayed once; "
+                 "remove or repair the file",
+                 {{"file", replay_file->path()}, {"error", std::string(n.status().message())}});
+  }
+  uint32_t last_replay_save = 0;
+  bool replay_save_failing = false;
+  auto save_replay = [&replay_file, &reloader, &replay_save_failing] {
+    if (!replay_file || !reloader.current().policy.auth) return;
+    auto r = replay_file->SaveIfChanged(reloader.current().policy.auth->replay_state());
+    if (!r.ok() && !replay_save_failing)
+      log::Error("auth", "cannot save the replay counters; retrying every second",
+                 {{"file", replay_file->path()}, {"error", std::string(r.status().message())}});
+    else if (r.ok() && replay_save_failing)
+      log::Info("auth", "replay counters saved again", {{"file", replay_file->path()}});
+    replay_save_failing = !r.ok();
+  };
+  auto control_round = [&control, &reload, &save_replay, &last_replay_save](int timeout_ms) {
     control.Poll(timeout_ms);
     if (reload_requested.exchange(false, std::memory_order_relaxed)) reload("SIGHUP");
+    if (const uint32_t now = NowSeconds(); now != last_replay_save) {
+      last_replay_save = now;
+      save_replay();
+    }
   };
 
   // ---- Lcores and ports.
@@ -373,6 +403,7 @@ int Run(int argc, char** argv) {
     while (!force_quit.load(std::memory_order_relaxed)) control_round(10);
   }
   rte_eal_mp_wait_lcore();
+  save_replay();  // every counter accepted before the stop
 
   // ---- Shutdown: counters, then ports.
   const LcoreCounters total = Sum(telemetry.lcores);

@@ -18,9 +18,7 @@ const char* AuthModeName(AuthMode m) {
 AuthReplayState::AuthReplayState(uint64_t reply_seed)
     : slots_(new Slot[kSlots]), reply_counter_(reply_seed) {}
 
-AuthReplayState::Result AuthReplayState::Advance(uint32_t key_id, uint32_t giaddr,
-                                                 uint64_t counter) {
-  const uint64_t tag = uint64_t{key_id} << 32 | giaddr;
+AuthReplayState::Slot* AuthReplayState::Claim(uint64_t tag) {
   // Fibonacci hashing spreads neighbouring giaddrs over the table.
   size_t i = static_cast<size_t>((tag * 0x9e3779b97f4a7c15ull) >> 50) & (kSlots - 1);
   for (size_t probe = 0; probe < kMaxProbes; ++probe, i = (i + 1) & (kSlots - 1)) {
@@ -34,13 +32,30 @@ AuthReplayState::Result AuthReplayState::Advance(uint32_t key_id, uint32_t giadd
     } else if (t != tag) {
       continue;
     }
-    uint64_t last = s.last.load(std::memory_order_acquire);
-    do {
-      if (counter <= last) return Result::kReplay;
-    } while (!s.last.compare_exchange_weak(last, counter, std::memory_order_acq_rel));
-    return Result::kFresh;
+    return &s;
   }
-  return Result::kFull;
+  return nullptr;
+}
+
+AuthReplayState::Result AuthReplayState::Advance(uint32_t key_id, uint32_t giaddr,
+                                                 uint64_t counter) {
+  Slot* s = Claim(uint64_t{key_id} << 32 | giaddr);
+  if (s == nullptr) return Result::kFull;
+  uint64_t last = s->last.load(std::memory_order_acquire);
+  do {
+    if (counter <= last) return Result::kReplay;
+  } while (!s->last.compare_exchange_weak(last, counter, std::memory_order_acq_rel));
+  return Result::kFresh;
+}
+
+bool AuthReplayState::Seed(uint32_t key_id, uint32_t giaddr, uint64_t counter) {
+  if (giaddr == 0) return false;  // tag 0 means a free slot; Verify never sees giaddr 0 here
+  Slot* s = Claim(uint64_t{key_id} << 32 | giaddr);
+  if (s == nullptr) return false;
+  uint64_t last = s->last.load(std::memory_order_acquire);
+  while (counter > last && !s->last.compare_exchange_weak(last, counter, std::memory_order_acq_rel)) {
+  }
+  return true;
 }
 
 bool AuthKeyring::Key::Serves(uint32_t giaddr) const {

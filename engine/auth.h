@@ -27,10 +27,14 @@
 // must be greater than the last one accepted from that requester with that
 // key. The state lives in a fixed lock-free table (atomics, no locks, no
 // allocation on the query path) that any number of lcores share; it is
-// handed from keyring to keyring on reload, and lost on restart (a replay of
-// a query captured before the restart is accepted once; RFC 3118 section 5
-// leaves persistence to the implementation). The MAC is checked before the
-// counter is advanced, so forged packets cannot burn counter values.
+// handed from keyring to keyring on reload. Across restarts it survives only
+// through the state directory: the control thread copies the table to a
+// file (dataplane/auth_replay_file.h: at most once a second when it changed,
+// and at a clean stop) and lqd seeds the table from it before answering, so
+// a counter at or below a persisted one is a replay. The lcores never do
+// that I/O. What a kill -9 can still let through is said there. The MAC is
+// checked before the counter is advanced, so forged packets cannot burn
+// counter values.
 //
 // Replies carry a counter from one process-wide atomic seeded with
 // (unix seconds << 32), so it keeps growing across restarts and reloads.
@@ -77,6 +81,19 @@ class AuthReplayState {
   explicit AuthReplayState(uint64_t reply_seed);
   // Accepts `counter` iff it is greater than the last accepted for (id, giaddr).
   Result Advance(uint32_t key_id, uint32_t giaddr, uint64_t counter);
+  // Raises the last accepted counter of (id, giaddr) to at least `counter`
+  // (restoring persisted state); false if the table is full there.
+  bool Seed(uint32_t key_id, uint32_t giaddr, uint64_t counter);
+  // Calls fn(key_id, giaddr, last) for every requester seen. Safe while
+  // lcores advance counters: each value read is one that was accepted.
+  template <typename Fn>
+  void ForEach(Fn fn) const {
+    for (size_t i = 0; i < kSlots; ++i) {
+      const uint64_t t = slots_[i].tag.load(std::memory_order_acquire);
+      const uint64_t last = slots_[i].last.load(std::memory_order_acquire);
+      if (t != 0 && last != 0) fn(static_cast<uint32_t>(t >> 32), static_cast<uint32_t>(t), last);
+    }
+  }
   uint64_t NextReplyCounter() { return reply_counter_.fetch_add(1, std::memory_order_relaxed) + 1; }
 
  private:
@@ -84,6 +101,7 @@ class AuthReplayState {
     std::atomic<uint64_t> tag{0};   // key_id << 32 | giaddr; 0 = free (giaddr is never 0 here)
     std::atomic<uint64_t> last{0};  // last accepted counter
   };
+  Slot* Claim(uint64_t tag);  // the slot of `tag`, claimed if new; null: full
   std::unique_ptr<Slot[]> slots_;
   std::atomic<uint64_t> reply_counter_;
 };
@@ -109,6 +127,8 @@ class AuthKeyring {
   void AdoptReplayState(const AuthKeyring& previous) { replay_ = previous.replay_; }
 
   AuthMode mode() const { return mode_; }
+  // The replay table (shared with the keyrings before and after reloads).
+  AuthReplayState& replay_state() const { return *replay_; }
   size_t num_keys() const { return keys_.size(); }
 
   // Checks `q` (whose raw bytes must still be intact). On success returns

@@ -12,6 +12,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
+#include <utility>
 #include <string>
 #include <thread>
 #include <vector>
@@ -260,6 +262,27 @@ TEST(AuthReplayState, FullTableIsReportedNotOverwritten) {
   EXPECT_GE(full, 100u);
   // Requesters already tracked keep their state.
   EXPECT_EQ(state.Advance(1, 1, 1), AuthReplayState::Result::kReplay);
+}
+
+}  // namespace
+}  // namespace lqd
+
+namespace lqd {
+namespace {
+
+// What a restart restores (dataplane/auth_replay_file.h): Seed only raises
+// a requester's floor, and ForEach reports exactly what was accepted.
+TEST(AuthReplayState, SeedRaisesTheFloorAndForEachReportsIt) {
+  AuthReplayState state(0);
+  ASSERT_TRUE(state.Seed(7, 0xc0000201, 500));
+  ASSERT_TRUE(state.Seed(7, 0xc0000201, 300));  // never lowers
+  EXPECT_FALSE(state.Seed(7, 0, 1));            // giaddr 0 is never a requester
+  EXPECT_EQ(state.Advance(7, 0xc0000201, 500), AuthReplayState::Result::kReplay);
+  EXPECT_EQ(state.Advance(7, 0xc0000201, 501), AuthReplayState::Result::kFresh);
+  EXPECT_EQ(state.Advance(9, 0xc0000202, 4), AuthReplayState::Result::kFresh);
+  std::map<std::pair<uint32_t, uint32_t>, uint64_t> seen;
+  state.ForEach([&](uint32_t id, uint32_t giaddr, uint64_t last) { seen[{id, giaddr}] = last; });
+  EXPECT_EQ(seen, (std::map<std::pair<uint32_t, uint32_t>, uint64_t>{{{7, 0xc0000201}, 501}, {{9, 0xc0000202}, 4}}));
 }
 
 }  // namespace

@@ -11,7 +11,11 @@ sample Kea CSV, `policy.auth.mode` = required with key 7 for the relay
     MD5, not lqd's) gets a reply whose option 90 verifies, and the same
     packet sent again is dropped as a replay;
   * a wrong secret, an unknown key ID and an unsigned query get no answer,
-    and lqd counts each under its own engine_drop_auth_* reason.
+    and lqd counts each under its own engine_drop_auth_* reason;
+  * replay counters survive a crash: once the Python peer's counter is in
+    <state-dir>/auth-replay, lqd is killed with SIGKILL and restarted; the
+    query captured before is sent again and dropped as a replay (counted),
+    while a fresh signed query is still answered.
 Exit 77 (skip) only without root or network namespaces. Env: LQD_BIN, LQ_QUERY.
 """
 import json
@@ -32,6 +36,7 @@ SECRET = "lqd-auth-test-secret"
 PY_PEER = r'''
 import hmac, json, socket, struct, sys, time
 server, relay, secret, key_id = sys.argv[1], sys.argv[2], sys.argv[3].encode(), int(sys.argv[4])
+capture, resend = sys.argv[5], len(sys.argv) > 6 and sys.argv[6] == "resend"
 def mac_of(msg, mac_at):
     m = bytearray(msg)
     m[3] = 0; m[24:28] = b"\0" * 4; m[mac_at:mac_at + 16] = b"\0" * 16
@@ -52,12 +57,16 @@ mac_at = len(hdr) + len(opts) + 2 + 15
 msg = bytearray(hdr + opts + auth + b"\xff")
 msg += b"\0" * (300 - len(msg))
 msg[mac_at:mac_at + 16] = mac_of(msg, mac_at)
+if resend:  # the packet captured by an earlier run, byte for byte
+    msg = open(capture, "rb").read()
+else:
+    open(capture, "wb").write(bytes(msg))
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((relay, 67))
 s.settimeout(3)
-res = {}
-for attempt in ("first", "replay"):
+res = {"counter": int.from_bytes(msg[mac_at - 12:mac_at - 4], "big")}
+for attempt in (("resend",) if resend else ("first", "replay")):
     s.sendto(bytes(msg), (server, 67))
     try:
         reply, _ = s.recvfrom(4096)
@@ -93,10 +102,13 @@ class Test:
         self.ns.create()
         self.lqd = h.Lqd("lqau", ["-l", "0-1"], {}, netns=self.ns.name)
         leases, _ = h.fresh_leases(self.lqd.tmp)
+        self.state_dir = os.path.join(self.lqd.tmp, "state")
+        self.capture = os.path.join(self.lqd.tmp, "captured-query.bin")
         self.lqd.config = {
             "ports": [{"device": "net_af_packet0,iface=" + self.ns.dp, "addresses": [SERVER]}],
             "authoritative-ranges": ["198.51.100.0/24"],
             "leases": leases,
+            "control": {"state-dir": self.state_dir},
             "policy": {"auth": {"mode": "required", "keys": [
                 {"id": 7, "secret": SECRET, "requesters": [RELAY + "/32"]},
                 {"id": 9, "secret-hex": "00112233", "requesters": ["203.0.113.0/24"]}]}},
@@ -135,11 +147,7 @@ class Test:
         h.expect(d == ({}, 1), "one reply, no auth drop", d)
 
         before = self.drops()
-        r = subprocess.run(["ip", "netns", "exec", self.ns.name, "/usr/bin/python3", "-c", PY_PEER,
-                            SERVER, RELAY, SECRET, "7"], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True, timeout=30)
-        h.expect(r.returncode == 0, "python peer", r.stderr)
-        res = json.loads(r.stdout)
+        res = self.py_peer()
         print("python peer:", res, flush=True)
         first = res["first"]
         h.expect(first is not None and first["type"] == 13, "independently signed query answered", res)
@@ -160,7 +168,47 @@ class Test:
             h.expect(rc == 3, "%s: no answer expected, exit %d" % (args, rc), (out, err))
             d = self.wait_counted(before, reason)
             h.expect(d == ({reason: 1}, 0), "%s counted as %s only" % (args, reason), d)
+        self.replay_after_crash(res["counter"])
         print("PASS checks", flush=True)
+
+    def py_peer(self, *extra):
+        r = subprocess.run(["ip", "netns", "exec", self.ns.name, "/usr/bin/python3", "-c", PY_PEER,
+                            SERVER, RELAY, SECRET, "7", self.capture] + list(extra), stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, timeout=30)
+        h.expect(r.returncode == 0, "python peer", r.stderr)
+        return json.loads(r.stdout)
+
+    def persisted_counter(self):
+        try:
+            with open(os.path.join(self.state_dir, "auth-replay")) as f:
+                for line in f:
+                    if line.startswith("7 %s " % RELAY):
+                        return int(line.split()[2])
+        except FileNotFoundError:
+            pass
+        return None
+
+    def replay_after_crash(self, counter):
+        # The control thread saves the table within about a second; only
+        # then is the counter promised to outlive a crash.
+        deadline = time.time() + 10
+        while time.time() < deadline and (self.persisted_counter() or 0) < counter:
+            time.sleep(0.1)
+        h.expect((self.persisted_counter() or 0) >= counter, "counter %d saved in the state dir" % counter,
+                 self.persisted_counter())
+        self.lqd.kill9()
+        self.lqd.start()
+        h.expect("replay counters of 1 requesters restored" in self.lqd.output(), "restore logged",
+                 self.lqd.output()[-2000:])
+        before = self.drops()
+        res = self.py_peer("resend")
+        print("captured query sent again after kill -9 and restart:", res, flush=True)
+        h.expect(res["counter"] == counter and res["resend"] is None,
+                 "the query captured before the crash gets no answer", res)
+        d = self.wait_counted(before, "engine_drop_auth_replay")
+        h.expect(d == ({"engine_drop_auth_replay": 1}, 0), "counted as one replay, no reply", d)
+        rc, out, err = self.query("--auth-key", "7:" + SECRET)
+        h.expect(rc == 0 and out.get("auth") == "verified", "a fresh signed query is still answered", (out, err))
 
 
 def main():
