@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <algorithm>
 #include <cstring>
+#include <ctime>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -38,6 +39,12 @@ const char* Reason(int status) {
     case 503: return "Service Unavailable";
   }
   return "Status";
+}
+
+int64_t NowMs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1000000;
 }
 
 }  // namespace
@@ -115,7 +122,32 @@ int HttpServer::Poll(int timeout_ms) {
   for (const auto& [fd, c] : conns_)
     if (!c.out.empty() || c.close_after_write || c.tls_wants_write) pending.push_back(fd);
   for (int fd : pending) OnWritable(fd);
+  if (opts_.idle_timeout_ms > 0 || opts_.request_timeout_ms > 0) {
+    const int64_t now = NowMs();
+    if (now >= next_expiry_check_ms_) {
+      ExpireConnections(now);
+      next_expiry_check_ms_ = now + 100;  // limits are seconds; a sweep every 100 ms is plenty
+    }
+  }
   return static_cast<int>(counters_.requests - before);
+}
+
+void HttpServer::ExpireConnections(int64_t now) {
+  std::vector<std::pair<int, bool>> expired;  // fd, request (true) or idle
+  for (const auto& [fd, c] : conns_) {
+    if (c.request_start_ms != 0) {
+      if (opts_.request_timeout_ms > 0 && now - c.request_start_ms >= opts_.request_timeout_ms)
+        expired.emplace_back(fd, true);
+    } else if (opts_.idle_timeout_ms > 0 && now - c.last_progress_ms >= opts_.idle_timeout_ms) {
+      expired.emplace_back(fd, false);
+    }
+  }
+  for (const auto& [fd, request] : expired) {
+    ++(request ? counters_.request_timeouts : counters_.idle_timeouts);
+    auto it = conns_.find(fd);
+    if (it != conns_.end() && it->second.handshaking) it->second.tls_broken = true;  // no close_notify
+    Close(fd);
+  }
 }
 
 void HttpServer::Accept() {
@@ -133,7 +165,9 @@ void HttpServer::Accept() {
     ev.events = EPOLLIN;
     ev.data.fd = fd;
     Conn c;
+    c.last_progress_ms = NowMs();
     if (opts_.tls) {
+      c.request_start_ms = c.last_progress_ms;  // the handshake is part of the first request
       c.ssl = SSL_new(opts_.tls->get());
       if (c.ssl == nullptr || SSL_set_fd(c.ssl, fd) != 1) {
         if (c.ssl != nullptr) SSL_free(c.ssl);
@@ -157,9 +191,25 @@ void HttpServer::OnReadable(int fd) {
     if (!Handshake(fd, it->second) || it->second.handshaking) return;
   }
   char buf[16384];
+  const uint64_t requests_before = counters_.requests;
+  const bool had_partial = !it->second.in.empty();
+  bool got = false;
+  // After reading: progress for the idle timeout, and when the unfinished
+  // request (if any) began, for the request timeout.
+  auto track = [&](Conn& c) {
+    if (!got) return;
+    const int64_t now = NowMs();
+    c.last_progress_ms = now;
+    if (c.in.empty()) {
+      c.request_start_ms = 0;
+    } else if (!had_partial || counters_.requests != requests_before || c.request_start_ms == 0) {
+      c.request_start_ms = now;  // a request that began in this read
+    }
+  };
   for (;;) {
     ssize_t n = RecvSome(fd, it->second, buf, sizeof buf);
     if (n > 0) {
+      got = true;
       it->second.in.append(buf, static_cast<size_t>(n));
       if (it->second.in.size() > opts_.max_header_bytes + opts_.max_body_bytes + 4) break;
       // A short plain read drained the socket: epoll (level-triggered)
@@ -171,6 +221,7 @@ void HttpServer::OnReadable(int fd) {
     if (n == 0) {  // peer closed its side: answer what is complete, then close
       Process(fd, it->second);
       it->second.close_after_write = true;
+      track(it->second);
       return;
     }
     if (n == -1) break;
@@ -178,6 +229,7 @@ void HttpServer::OnReadable(int fd) {
     return;
   }
   Process(fd, it->second);  // a fatal error sets close_after_write
+  track(it->second);
 }
 
 bool HttpServer::Process(int fd, Conn& c) {
@@ -283,10 +335,12 @@ void HttpServer::OnWritable(int fd) {
     if (c.handshaking) return UpdateInterest(fd, c);
   }
   c.tls_wants_write = false;
+  bool sent = false;
   while (!c.out.empty()) {
     ssize_t n = SendSome(fd, c);
     if (n > 0) {
       c.out.erase(0, static_cast<size_t>(n));
+      sent = true;
       continue;
     }
     if (n == -1) break;
@@ -297,6 +351,7 @@ void HttpServer::OnWritable(int fd) {
     Close(fd);
     return;
   }
+  if (sent) c.last_progress_ms = NowMs();
   UpdateInterest(fd, c);
 }
 
@@ -315,6 +370,8 @@ bool HttpServer::Handshake(int fd, Conn& c) {
   if (r == 1) {
     c.handshaking = false;
     c.tls_wants_write = false;
+    c.request_start_ms = 0;  // handshake done; the request timeout restarts with its first byte
+    c.last_progress_ms = NowMs();
     return true;
   }
   switch (SSL_get_error(c.ssl, r)) {

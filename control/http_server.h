@@ -60,6 +60,18 @@ struct HttpServerOptions {
   size_t max_body_bytes = 1 << 20;
   size_t max_header_bytes = 16 << 10;
   size_t max_connections = 256;
+  // A connection slot is never held forever (0 disables either limit):
+  //  * idle_timeout_ms: a connection with no request in progress (a
+  //    keep-alive connection between requests, or a client that never
+  //    reads its response) is closed after this long without progress.
+  //    Kea's own HTTP listener closes idle connections after 30 s too, and
+  //    its HA client reconnects for the next update.
+  //  * request_timeout_ms: from a request's first byte (or, with TLS, from
+  //    accept: the handshake) to its last; a client that stalls mid-request
+  //    (slowloris, or plain TCP sent to the TLS port and then silence) is
+  //    closed.
+  int idle_timeout_ms = 30000;
+  int request_timeout_ms = 10000;
   std::shared_ptr<TlsContext> tls;          // null: plain HTTP
 };
 
@@ -70,6 +82,8 @@ struct HttpServerCounters {
   uint64_t bad_requests = 0;
   uint64_t auth_failures = 0;
   uint64_t tls_handshake_failures = 0;
+  uint64_t idle_timeouts = 0;      // closed by idle_timeout_ms
+  uint64_t request_timeouts = 0;   // closed by request_timeout_ms (handshake included)
 };
 
 class HttpServer {
@@ -102,6 +116,9 @@ class HttpServer {
     bool tls_broken = false;      // fatal TLS error: no close_notify
     int tls_retry_len = 0;        // an SSL_write to repeat with this length
     uint32_t interest = EPOLLIN;  // the events registered with epoll
+    int64_t last_progress_ms = 0;  // last byte read or written (idle timeout)
+    int64_t request_start_ms = 0;  // first byte of an unfinished request, or the
+                                   // TLS accept; 0: none in progress
   };
   HttpServer(HttpServerOptions opts, HttpHandler handler) : opts_(std::move(opts)), handler_(std::move(handler)) {}
   void Accept();
@@ -111,6 +128,8 @@ class HttpServer {
   bool Process(int fd, Conn& c);
   void Respond(Conn& c, const HttpResponse& r, bool keep_alive);
   void Close(int fd);
+  // Closes connections past idle_timeout_ms / request_timeout_ms.
+  void ExpireConnections(int64_t now_ms);
   void UpdateInterest(int fd, Conn& c);
   // Drives SSL_accept; false if the connection was closed.
   bool Handshake(int fd, Conn& c);
@@ -127,6 +146,7 @@ class HttpServer {
   uint16_t port_ = 0;
   absl::flat_hash_map<int, Conn> conns_;
   HttpServerCounters counters_;
+  int64_t next_expiry_check_ms_ = 0;
 };
 
 }  // namespace lqd::control

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 
@@ -216,6 +217,51 @@ TEST_F(HttpServerTest, KeaHaIngestOverHttp) {
   EXPECT_EQ(ingest.counters().unsupported, 1u);
   EXPECT_EQ(ingest.counters().errors, 1u);
   EXPECT_EQ(store.size(), 0u);
+}
+
+// idle_timeout_ms: a keep-alive connection with nothing in progress is
+// closed (not before the limit: measured from before the request was sent,
+// which precedes the server's last progress), and counted.
+TEST_F(HttpServerTest, IdleKeepAliveConnectionIsClosedAfterTheIdleTimeout) {
+  HttpServerOptions o;
+  o.idle_timeout_ms = 300;
+  o.request_timeout_ms = 60000;
+  Start(o, Echo(&handled_));
+  Client c(server_->port());
+  ASSERT_TRUE(c.ok());
+  const auto t0 = std::chrono::steady_clock::now();
+  c.Send(Post("x"));
+  ASSERT_NE(c.ReadResponse().find("200 OK"), std::string::npos);
+  EXPECT_TRUE(c.PeerClosed());  // waits (SO_RCVTIMEO 10 s) for the server's close
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(300));
+  stop_ = true;
+  thread_.join();
+  EXPECT_EQ(server_->counters().idle_timeouts, 1u);
+  EXPECT_EQ(server_->counters().request_timeouts, 0u);
+  EXPECT_EQ(server_->open_connections(), 0u);
+}
+
+// request_timeout_ms: a client that stops mid-request (here: half a body)
+// loses its slot; a connected client that has sent nothing is idle, not
+// stalled, and stays (its idle limit is a minute).
+TEST_F(HttpServerTest, StalledRequestIsClosedAfterTheRequestTimeout) {
+  HttpServerOptions o;
+  o.idle_timeout_ms = 60000;
+  o.request_timeout_ms = 300;
+  Start(o, Echo(&handled_));
+  Client quiet(server_->port());
+  Client c(server_->port());
+  ASSERT_TRUE(quiet.ok() && c.ok());
+  const auto t0 = std::chrono::steady_clock::now();
+  c.Send("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10\r\n\r\nabc");
+  EXPECT_TRUE(c.PeerClosed());
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(300));
+  stop_ = true;
+  thread_.join();
+  EXPECT_EQ(server_->counters().request_timeouts, 1u);
+  EXPECT_EQ(server_->counters().idle_timeouts, 0u);
+  EXPECT_EQ(server_->open_connections(), 1u);  // `quiet`
+  EXPECT_EQ(handled_.load(), 0);
 }
 
 }  // namespace
