@@ -76,7 +76,9 @@ ListenConfig ParseListen(const json& j, const std::string& path, std::vector<std
     errors->push_back(path + ": must be an object");
     return l;
   }
-  CheckKeys(j, path, {"address", "port", "user", "password", "trust-anchor", "cert-file", "key-file", "cert-required"},
+  CheckKeys(j, path,
+            {"address", "port", "user", "password", "trust-anchor", "cert-file", "key-file", "cert-required",
+             "idle-timeout-ms", "request-timeout-ms"},
             errors);
   TlsFiles tf;
   if (GetTlsFiles(j, path, base_dir, true, &tf, errors)) {
@@ -89,6 +91,10 @@ ListenConfig ParseListen(const json& j, const std::string& path, std::vector<std
   Get(j, "port", path, &l.port, errors);
   Get(j, "user", path, &l.user, errors);
   Get(j, "password", path, &l.password, errors);
+  Get(j, "idle-timeout-ms", path, &l.idle_timeout_ms, errors);
+  Get(j, "request-timeout-ms", path, &l.request_timeout_ms, errors);
+  if (l.idle_timeout_ms > 86400000 || l.request_timeout_ms > 86400000)
+    errors->push_back(path + ": idle-timeout-ms and request-timeout-ms are at most 86400000 (a day); 0 disables");
   if (l.user.empty() != l.password.empty()) errors->push_back(path + ": set both user and password, or neither");
   return l;
 }
@@ -261,6 +267,8 @@ absl::Status ControlPlane::Start(const std::vector<Lease>& initial) {
     o.basic_auth_user = l.user;
     o.basic_auth_password = l.password;
     o.tls = l.tls;
+    o.idle_timeout_ms = static_cast<int>(l.idle_timeout_ms);
+    o.request_timeout_ms = static_cast<int>(l.request_timeout_ms);
     auto s = HttpServer::Listen(o, std::move(h));
     if (!s.ok()) return absl::Status(s.status().code(), absl::StrCat(what, ": ", s.status().message()));
     *out = *std::move(s);

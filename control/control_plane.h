@@ -46,6 +46,10 @@ struct ListenConfig {
   // TLS (Kea's names: trust-anchor, cert-file, key-file, cert-required);
   // built while the config is parsed, so bad files stop lqd before it starts.
   std::shared_ptr<TlsContext> tls;  // null: plain HTTP
+  // Connection limits (HttpServerOptions; 0 disables): idle keep-alive, and
+  // one request (TLS handshake included) from first to last byte.
+  uint32_t idle_timeout_ms = 30000;
+  uint32_t request_timeout_ms = 10000;
 };
 
 struct ControlConfig {

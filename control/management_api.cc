@@ -145,6 +145,11 @@ HttpResponse ManagementApi::Metrics() {
         {"lqd_http_tls_handshake_failures_total",
          "TLS handshakes that failed (no or untrusted client certificate, not TLS)",
          &HttpServerCounters::tls_handshake_failures},
+        {"lqd_http_idle_timeouts_total", "connections closed after idle-timeout-ms without a request in progress",
+         &HttpServerCounters::idle_timeouts},
+        {"lqd_http_request_timeouts_total",
+         "connections closed because a request or TLS handshake was not complete within request-timeout-ms",
+         &HttpServerCounters::request_timeouts},
     };
     for (const Row& row : kRows) {
       absl::StrAppend(&m, "# HELP ", row.name, " ", row.help, "\n# TYPE ", row.name, " counter\n");

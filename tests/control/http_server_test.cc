@@ -10,12 +10,14 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <string>
 #include <thread>
 
+#include "control/control_plane.h"
 #include "control/kea_ha_ingest.h"
 
 namespace lqd::control {
@@ -262,6 +264,24 @@ TEST_F(HttpServerTest, StalledRequestIsClosedAfterTheRequestTimeout) {
   EXPECT_EQ(server_->counters().idle_timeouts, 0u);
   EXPECT_EQ(server_->open_connections(), 1u);  // `quiet`
   EXPECT_EQ(handled_.load(), 0);
+}
+
+// The limits come from the listen objects of lqd's config.
+TEST(HttpServerConfig, ListenTimeoutsFromConfig) {
+  std::vector<std::string> errors;
+  const nlohmann::json j = {{"kea-ha", {{"port", 0u}, {"idle-timeout-ms", 500u}, {"request-timeout-ms", 0u}}},
+                            {"management", {{"port", 0u}}}};
+  ControlConfig c = ParseControlConfig(j, "control", &errors);
+  ASSERT_TRUE(errors.empty()) << errors[0];
+  EXPECT_EQ(c.kea_ha.idle_timeout_ms, 500u);
+  EXPECT_EQ(c.kea_ha.request_timeout_ms, 0u);  // disabled
+  EXPECT_EQ(c.management.idle_timeout_ms, 30000u);
+  EXPECT_EQ(c.management.request_timeout_ms, 10000u);
+  const nlohmann::json bad = {{"kea-ha", {{"idle-timeout-ms", -1}, {"request-timeout-ms", 90000000u}}}};
+  ParseControlConfig(bad, "control", &errors);
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_NE(errors[0].find("control.kea-ha.idle-timeout-ms"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[1].find("at most 86400000"), std::string::npos) << errors[1];
 }
 
 }  // namespace
