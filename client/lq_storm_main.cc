@@ -15,7 +15,8 @@
 //
 // Modes: open (fixed --rate, whatever the answers), closed (--window queries
 // in flight), rfc (per concentrator: pacer, outstanding limit, backoff,
-// caching, as an RFC 4388 6.6 requester would); see client/storm.h.
+// caching, as an RFC 4388 6.6 requester would), flood (as fast as the I/O
+// takes them, no per-query tracking: overload tests); see client/storm.h.
 // Paths: kernel UDP sockets (default; concentrator i is giaddr base+i with
 // its own socket bound to giaddr:port, concentrators round-robin to
 // --threads threads) or DPDK (--dpdk: one port, one generator lcore; see
@@ -46,7 +47,9 @@ ABSL_FLAG(std::string, giaddr_base, "", "concentrator i uses giaddr base+i (defa
 ABSL_FLAG(std::string, concentrators, "1", "number of emulated concentrators K");
 ABSL_FLAG(std::string, subscribers, "0",
           "subscribers per concentrator N (0: the whole population dealt over K)");
-ABSL_FLAG(std::string, mode, "closed", "open | closed | rfc");
+ABSL_FLAG(std::string, mode, "closed",
+          "open | closed | rfc | flood (as fast as the I/O goes, queries built once, "
+          "answers counted by type only: overload tests)");
 ABSL_FLAG(std::string, rate, "", "open mode: queries per second, all threads together");
 ABSL_FLAG(std::string, window, "64", "closed mode: queries in flight, all threads together");
 ABSL_FLAG(std::string, rfc_outstanding, "100", "rfc mode: outstanding limit per server (100..200)");
@@ -146,7 +149,7 @@ int Main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "lq-storm --server ADDR --duration S --max-queries N (--leases CSV | --population "
       "PREFIX [--active-fraction F]) [--mode open --rate PPS | --mode closed --window W | "
-      "--mode rfc] [--concentrators K] [--giaddr-base ADDR] [--subscribers N] [--mix "
+      "--mode rfc | --mode flood] [--concentrators K] [--giaddr-base ADDR] [--subscribers N] [--mix "
       "ip=80,mac=10,cid=10] [--threads T] [--json]\n"
       "  DPDK path: add --dpdk='EAL ARGS' [--dpdk-port P] [--server-mac MAC], e.g.\n"
       "    --dpdk='-l 0-1 --no-huge -m 512 --no-pci --file-prefix lqs "
@@ -214,8 +217,10 @@ int Main(int argc, char** argv) {
     o.mode = StormMode::kClosed;
   } else if (mode == "rfc") {
     o.mode = StormMode::kRfc;
+  } else if (mode == "flood") {
+    o.mode = StormMode::kFlood;
   } else {
-    cli::UsageError("--mode", absl::StrCat("'", mode, "': expected open, closed or rfc"));
+    cli::UsageError("--mode", absl::StrCat("'", mode, "': expected open, closed, rfc or flood"));
   }
   o.giaddr_base = absl::GetFlag(FLAGS_giaddr_base).empty()
                       ? 0x7f000101

@@ -27,8 +27,11 @@
 
 namespace lqd::client {
 
-enum class StormMode { kOpen, kClosed, kRfc };
-const char* StormModeName(StormMode m);  // "open", "closed", "rfc"
+// kFlood: as fast as the I/O takes datagrams, each (concentrator, subscriber)
+// query encoded once and resent, nothing tracked per query: a load
+// generator for overload tests, cheaper per datagram than kOpen.
+enum class StormMode { kOpen, kClosed, kRfc, kFlood };
+const char* StormModeName(StormMode m);  // "open", "closed", "rfc", "flood"
 
 struct StormOptions {
   uint32_t server = 0;  // host order; the only destination ever used
@@ -118,6 +121,7 @@ class StormWorker {
   void ExpireDue(absl::Time now, bool final);
   void RunLoop();
   void RunRfc();
+  void RunFlood();
 
   StormShared& sh_;
   const StormOptions& opt_;

@@ -45,6 +45,7 @@ const char* StormModeName(StormMode m) {
     case StormMode::kOpen: return "open";
     case StormMode::kClosed: return "closed";
     case StormMode::kRfc: return "rfc";
+    case StormMode::kFlood: return "flood";
   }
   return "?";
 }
@@ -82,6 +83,8 @@ StormWorker::StormWorker(StormShared& sh, std::vector<StormConcentrator*> conc, 
 void StormWorker::Run() {
   if (opt_.mode == StormMode::kRfc) {
     RunRfc();
+  } else if (opt_.mode == StormMode::kFlood) {
+    RunFlood();
   } else {
     RunLoop();
   }
@@ -210,6 +213,54 @@ void StormWorker::RunLoop() {
     ExpireDue(absl::Now(), false);
   }
   ExpireDue(absl::Now(), true);  // still unanswered at the end: lost
+}
+
+void StormWorker::RunFlood() {
+  struct Prepared {
+    size_t ci;
+    std::vector<uint8_t> bytes;
+  };
+  std::vector<Prepared> queries;
+  for (size_t ci = 0; ci < conc_.size(); ++ci) {
+    query_options_.giaddr = conc_[ci]->giaddr;
+    for (const Subscriber* s : conc_[ci]->subs) {
+      std::array<uint8_t, 600> out;
+      const uint32_t xid = static_cast<uint32_t>(queries.size() + 1);
+      if (auto n = BuildQuery(opt_.mix.KeyFor(*s, rng_), query_options_, xid, 0, out); n.ok()) {
+        queries.push_back({ci, {out.begin(), out.begin() + *n}});
+      }
+    }
+  }
+  if (queries.empty()) return;
+  // Answers are counted by type only: no xid matching, so no latency, no
+  // recovery and no "unexpected" (an xid recurs every |queries| sends).
+  auto on_answer = [&](size_t, std::span<const uint8_t> bytes) {
+    auto a = DecodeAnswer(bytes);
+    if (!a.ok()) {
+      ++result_.other;
+      return;
+    }
+    ++result_.by_state[static_cast<int>(a->state)];
+    sh_.answered.fetch_add(1, std::memory_order_relaxed);
+  };
+  size_t next = 0;
+  bool budget_left = true;
+  while (budget_left && absl::Now() < End() && !sh_.stop.load(std::memory_order_relaxed)) {
+    for (int k = 0; k < 64; ++k) {
+      if (!(budget_left = sh_.TakeBudget())) break;
+      const Prepared& q = queries[next];
+      next = next + 1 == queries.size() ? 0 : next + 1;
+      io_.Send(q.ci, q.bytes);
+      sh_.sent.fetch_add(1, std::memory_order_relaxed);
+    }
+    io_.Receive(absl::ZeroDuration(), on_answer);
+  }
+  // Answers still on their way: collected for --timeout, then the rest of
+  // what was sent counts as lost.
+  const absl::Time drain_end = absl::Now() + absl::Seconds(opt_.timeout_s);
+  while (absl::Now() < drain_end) io_.Receive(absl::Milliseconds(20), on_answer);
+  const uint64_t sent = sh_.sent.load(), answered = sh_.answered.load();
+  sh_.lost.store(sent - std::min(sent, answered));
 }
 
 void StormWorker::RunRfc() {

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <deque>
 #include <functional>
+#include <set>
 
 #include "client/storm.h"
 #include "tests/client/fakes.h"
@@ -176,6 +177,29 @@ TEST_F(StormWorkerTest, OpenLoopStopsAtTheQueryCap) {
   Run(io);
   EXPECT_EQ(sh_.sent.load(), 200u);
   EXPECT_EQ(sh_.answered.load(), 200u);
+}
+
+TEST_F(StormWorkerTest, FloodSendsEveryQueryInTurnUpToTheCapAndCountsAnswersByType) {
+  opt_.mode = StormMode::kFlood;
+  opt_.max_queries = 40;
+  FakeServerIo io(subs_);
+  std::vector<uint32_t> asked;
+  io.drop = [&](size_t n, const Sent& q) {
+    asked.push_back(q.ciaddr());
+    return n % 4 == 3;  // every 4th query is lost
+  };
+  const StormResult r = Run(io);
+  EXPECT_EQ(sh_.sent.load(), 40u);
+  EXPECT_EQ(sh_.answered.load(), 30u);
+  EXPECT_EQ(sh_.lost.load(), 10u);
+  // Both concentrators' 5 subscribers each, in a fixed cycle of 10.
+  ASSERT_EQ(asked.size(), 40u);
+  for (size_t i = 10; i < asked.size(); ++i) EXPECT_EQ(asked[i], asked[i - 10]) << i;
+  EXPECT_EQ(std::set<uint32_t>(asked.begin(), asked.end()).size(), 10u);
+  EXPECT_EQ(r.by_state[0] + r.by_state[1] + r.by_state[2], 30u);
+  EXPECT_GT(r.by_state[0], 0u);  // ACTIVE for the active half
+  EXPECT_GT(r.by_state[1], 0u);  // UNASSIGNED for the others
+  EXPECT_EQ(r.latency.count(), 0u);  // nothing matched per query
 }
 
 TEST_F(StormWorkerTest, RfcModeAsksEachSubscriberOnce) {
