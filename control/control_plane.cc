@@ -281,10 +281,14 @@ absl::Status ControlPlane::Start(const std::vector<Lease>& initial) {
                          "kea-ha");
         !st.ok())
       return st;
+    // Acknowledge only what the journal took: while the state directory
+    // fails (disk full, read-only, I/O errors), a round's updates are still
+    // applied and served from memory, but Kea gets no acknowledgement (the
+    // connection is closed) rather than a false one; its pull repairs later.
     ha_server_->SetBeforeSend([this] {
-      if (!journal_dirty_ || !persist_) return;
+      if (!journal_dirty_ || !persist_) return true;
       journal_dirty_ = false;
-      SyncJournal(cfg_.journal_fsync_always);
+      return SyncJournal(cfg_.journal_fsync_always);
     });
   }
   if (cfg_.management.enabled) {
@@ -321,7 +325,7 @@ absl::Status ControlPlane::Start(const std::vector<Lease>& initial) {
 
 // Group commit of what this round acknowledges: fdatasync (force) or
 // write to the kernel and fdatasync when the interval has passed.
-void ControlPlane::SyncJournal(bool force) {
+bool ControlPlane::SyncJournal(bool force) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   const uint64_t now_ms = static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
@@ -336,11 +340,17 @@ void ControlPlane::SyncJournal(bool force) {
   }
   if (!st.ok()) {
     if (mstate_.degraded.empty())
-      log::Error("persistence", "persistence failing, serving from memory", {{"error", std::string(st.message())}});
+      log::Error("persistence",
+                 "persistence failing: serving from memory, NOT acknowledging Kea updates until the state "
+                 "directory works again; fix it (free space, remount read-write, replace the disk) or restart "
+                 "lqd with a working state-dir (the pull then restores what Kea holds)",
+                 {{"error", std::string(st.message())}});
     mstate_.degraded = std::string(st.message());
-  } else {
-    mstate_.degraded.clear();
+    return false;
   }
+  if (!mstate_.degraded.empty()) log::Info("persistence", "persistence works again; acknowledging updates");
+  mstate_.degraded.clear();
+  return true;
 }
 
 absl::Status ControlPlane::SetConfigRanges(std::vector<AddressRange> ranges) {

@@ -144,7 +144,7 @@ class ControlPlane {
   bool journal_dirty_ = false;
   bool journal_unsynced_ = false;
   uint64_t last_fsync_ms_ = 0;
-  void SyncJournal(bool force);
+  bool SyncJournal(bool force);  // false: the journal is failing (degraded)
   std::unique_ptr<KeaPullWorker> puller_;
   std::optional<KeaPullWalk> walk_;  // the walk in progress
   uint32_t last_pull_ = 0;     // when the last walk began

@@ -104,6 +104,8 @@ int HttpServer::Poll(int timeout_ms) {
   epoll_event events[64];
   const uint64_t before = counters_.requests;
   int n = epoll_wait(epoll_fd_, events, 64, timeout_ms);
+  int readable[64];
+  int nreadable = 0;
   for (int i = 0; i < n; ++i) {
     const int fd = events[i].data.fd;
     if (fd == listen_fd_) {
@@ -114,9 +116,19 @@ int HttpServer::Poll(int timeout_ms) {
       Close(fd);
       continue;
     }
-    if (events[i].events & EPOLLIN) OnReadable(fd);
+    if (events[i].events & EPOLLIN) {
+      readable[nreadable++] = fd;
+      OnReadable(fd);
+    }
   }
-  if (before_send_ && counters_.requests != before) before_send_();
+  if (before_send_ && counters_.requests != before && !before_send_()) {
+    for (int i = 0; i < nreadable; ++i) {
+      auto it = conns_.find(readable[i]);
+      if (it == conns_.end() || it->second.out.empty()) continue;
+      ++counters_.unacknowledged;
+      Close(readable[i]);
+    }
+  }
   // Write every pending response (also those EPOLLOUT woke us for).
   std::vector<int> pending;
   for (const auto& [fd, c] : conns_)

@@ -82,6 +82,7 @@ struct HttpServerCounters {
   uint64_t bad_requests = 0;
   uint64_t auth_failures = 0;
   uint64_t tls_handshake_failures = 0;
+  uint64_t unacknowledged = 0;  // connections closed because before-send failed
   uint64_t idle_timeouts = 0;      // closed by idle_timeout_ms
   uint64_t request_timeouts = 0;   // closed by request_timeout_ms (handshake included)
 };
@@ -97,8 +98,11 @@ class HttpServer {
   uint16_t port() const { return port_; }
   // Runs once per Poll() after requests were handled and before any
   // response is written: the journal's group commit (fsync once, then
-  // acknowledge every update of the round).
-  void SetBeforeSend(std::function<void()> f) { before_send_ = std::move(f); }
+  // acknowledge every update of the round). If it returns false (the round
+  // could not be made durable), the connections that sent requests this
+  // round are closed without their responses: no acknowledgement is sent
+  // for what was not stored, and the peer (Kea) sees a failed update.
+  void SetBeforeSend(std::function<bool()> f) { before_send_ = std::move(f); }
   // Serves whatever is ready, waiting at most `timeout_ms`. Returns the
   // number of requests handled.
   int Poll(int timeout_ms);
@@ -139,7 +143,7 @@ class HttpServer {
 
   HttpServerOptions opts_;
   HttpHandler handler_;
-  std::function<void()> before_send_;
+  std::function<bool()> before_send_;
   std::string expected_auth_;  // "Basic <base64>" or empty
   int listen_fd_ = -1;
   int epoll_fd_ = -1;

@@ -133,10 +133,10 @@ struct Server {
     http = *std::move(s);
     if (mode == Mode::kJournalFsync) {
       http->SetBeforeSend([this] {
-        if (!dirty) return;
+        if (!dirty) return true;
         dirty = false;
         ++syncs;
-        (void)persist->Sync();
+        return persist->Sync().ok();
       });
     }
   }

@@ -114,6 +114,28 @@ TEST_F(HttpServerTest, KeepAliveServesManyRequestsOnOneConnection) {
   EXPECT_EQ(handled_.load(), 50);
 }
 
+// The journal's group commit failing: the round's requests get no answer
+// (their connections are closed), later rounds are answered again.
+TEST_F(HttpServerTest, FailedBeforeSendWithholdsTheRoundsResponses) {
+  std::atomic<bool> durable{false};
+  auto s = HttpServer::Listen({}, Echo(&handled_));
+  ASSERT_TRUE(s.ok()) << s.status();
+  server_ = *std::move(s);
+  server_->SetBeforeSend([&] { return durable.load(); });
+  thread_ = std::thread([this] {
+    while (!stop_.load()) server_->Poll(20);
+  });
+  Client c(server_->port());
+  c.Send(Post("not-stored"));
+  EXPECT_EQ(c.ReadResponse(), "");  // closed, no acknowledgement
+  EXPECT_EQ(handled_.load(), 1);
+  durable = true;
+  Client d(server_->port());
+  d.Send(Post("stored"));
+  EXPECT_NE(d.ReadResponse().find("POST / stored"), std::string::npos);
+  EXPECT_EQ(server_->counters().unacknowledged, 1u);
+}
+
 TEST_F(HttpServerTest, PipelinedAndSplitRequests) {
   Start({}, Echo(&handled_));
   Client c(server_->port());
