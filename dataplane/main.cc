@@ -193,6 +193,7 @@ int Run(int argc, char** argv) {
   QueryEngine engine(store);
   // Policy, ACL, rate limit, server-id: what a reload may change live.
   ConfigReloader reloader(config_path, cfg, config_text, store);
+  if (cli_level) reloader.PinLogLevel();  // --log-level wins over the file, also on reload
   // A reload's ranges go through the control plane, which adds Kea's.
   reloader.SetRangesSink([&control](std::vector<AddressRange> r) { return control.SetConfigRanges(std::move(r)); });
   // Control thread only (the store's writer: Retire, SetRanges).

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "control/log.h"
 
 namespace lqd::dataplane {
 namespace {
@@ -20,7 +21,7 @@ using nlohmann::json;
 constexpr const char* kReloadable[] = {"policy", "acl", "rate-limit", "server-id", "authoritative-ranges"};
 // Wired at start: ports and queues, lcores, the exception port, the initial
 // lease file, and the control plane's listeners, feeds and state dir.
-constexpr const char* kRestartOnly[] = {"ports", "lcores", "exception-port", "leases", "log-level"};
+constexpr const char* kRestartOnly[] = {"ports", "lcores", "exception-port", "leases"};
 
 json Member(const json& doc, const std::string& key) {
   return doc.is_object() && doc.contains(key) ? doc[key] : json();
@@ -112,6 +113,11 @@ ReloadResult ConfigReloader::ReloadText(std::string_view text, uint32_t now, con
   }
   for (const char* key : kReloadable)
     if (Member(doc, key) != Member(running_doc_, key)) r.applied.push_back(key);
+  // log-level applies at once (a global the logger reads), unless lqd was
+  // started with --log-level: the command line wins, also over a reload.
+  const bool log_level_changed = Member(doc, "log-level") != Member(running_doc_, "log-level");
+  if (log_level_changed && log_level_pinned_) r.restart.push_back("log-level (--log-level given: it wins)");
+  if (log_level_changed && !log_level_pinned_) r.applied.push_back("log-level");
 
   auto next = std::make_unique<LiveSettings>(MakeLiveSettings(c));
   // server-id defaults to the first port's first address: the running
@@ -123,6 +129,11 @@ ReloadResult ConfigReloader::ReloadText(std::string_view text, uint32_t now, con
   if (ranges_changed) {
     if (ranges_sink_) ranges_sink_(c.ranges).IgnoreError();  // validated by Build above
     else store_.SetRanges(*std::move(ranges));
+  }
+  if (log_level_changed && !log_level_pinned_) {
+    log::SetLevel(c.log_level);
+    if (doc.contains("log-level")) running_doc_["log-level"] = doc["log-level"];
+    else if (running_doc_.is_object()) running_doc_.erase("log-level");
   }
   const LiveSettings* old = live_.exchange(next.release(), std::memory_order_acq_rel);
   store_.qsbr().Retire(const_cast<LiveSettings*>(old), DeleteSettings);

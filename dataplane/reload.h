@@ -82,6 +82,10 @@ class ConfigReloader {
   // into the store. lqd routes them through the control plane, which merges
   // the ranges learned from Kea.
   void SetRangesSink(std::function<absl::Status(std::vector<AddressRange>)> f) { ranges_sink_ = std::move(f); }
+  // lqd was started with --log-level: a reload then leaves the level alone
+  // (and reports a changed "log-level" as not applied). Otherwise a changed
+  // "log-level" takes effect at the reload.
+  void PinLogLevel() { log_level_pinned_ = true; }
 
   const ReloadCounters& counters() const { return counters_; }
   // Prometheus lines: lqd_config_reloads_total{result=...}, generation.
@@ -99,6 +103,7 @@ class ConfigReloader {
   std::atomic<const LiveSettings*> live_{nullptr};
   ReloadCounters counters_;
   std::function<absl::Status(std::vector<AddressRange>)> ranges_sink_;
+  bool log_level_pinned_ = false;
 };
 
 // The settings a parsed config asks for (generation left at 1).

@@ -6,6 +6,8 @@
 // may still hold it (Qsbr).
 #include "dataplane/reload.h"
 
+#include "control/log.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -130,6 +132,37 @@ TEST_F(ReloadTest, RestartOnlyChangesAreReportedAndKept) {
   ASSERT_TRUE(r.ok);
   EXPECT_TRUE(r.restart.empty());
   EXPECT_EQ(r.applied, std::vector<std::string>{"policy"});
+}
+
+// log-level is live: a reload sets the logger's level (and removing the key
+// goes back to the default, info); with --log-level pinned the file's
+// value is reported and not applied.
+TEST_F(ReloadTest, LogLevelChangesAtReloadUnlessPinned) {
+  const log::Level before = log::GetLevel();
+  Start(ConfigText(R"("192.0.2.2/32")"));
+  log::SetLevel(log::Level::kInfo);
+  ReloadResult r = reloader->ReloadText(ConfigText(R"("192.0.2.2/32")", R"(, "log-level": "debug")"), 1);
+  ASSERT_TRUE(r.ok) << r.errors[0];
+  EXPECT_EQ(r.applied, std::vector<std::string>{"log-level"});
+  EXPECT_TRUE(r.restart.empty());
+  EXPECT_EQ(log::GetLevel(), log::Level::kDebug);
+  r = reloader->ReloadText(ConfigText(R"("192.0.2.2/32")", R"(, "log-level": "debug")"), 2);
+  EXPECT_TRUE(r.applied.empty());  // unchanged: nothing to apply
+  r = reloader->ReloadText(ConfigText(R"("192.0.2.2/32")"), 3);
+  EXPECT_EQ(r.applied, std::vector<std::string>{"log-level"});
+  EXPECT_EQ(log::GetLevel(), log::Level::kInfo);
+  r = reloader->ReloadText(ConfigText(R"("192.0.2.2/32")", R"(, "log-level": "bogus")"), 4);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(log::GetLevel(), log::Level::kInfo);
+
+  reloader->PinLogLevel();
+  log::SetLevel(log::Level::kWarn);  // as --log-level warn
+  r = reloader->ReloadText(ConfigText(R"("192.0.2.2/32")", R"(, "log-level": "error")"), 5);
+  ASSERT_TRUE(r.ok);
+  EXPECT_TRUE(r.applied.empty());
+  EXPECT_EQ(r.restart, std::vector<std::string>{"log-level (--log-level given: it wins)"});
+  EXPECT_EQ(log::GetLevel(), log::Level::kWarn);
+  log::SetLevel(before);
 }
 
 TEST_F(ReloadTest, RangesRateLimitAndServerIdAreLive) {
