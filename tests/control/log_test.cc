@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -99,12 +101,21 @@ TEST(LogTest, NoConfiguredPasswordEverReachesTheLog) {
   LeaseStore store;
   uint32_t now = 1000;
   ControlPlane cp(cfg, store, [&] { return now; });
+  std::atomic<bool> done{false};
   std::thread agent_thread([&] {
-    for (int i = 0; i < 100; ++i) (*agent)->Poll(20);
+    while (!done.load()) (*agent)->Poll(20);
   });
   ASSERT_TRUE(cp.Start({}).ok());
+  // The pull runs in its own thread; its refusal is logged when the control
+  // thread collects it. Poll until it is (or 30 s, a failure below).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (cap.All().find("level=error component=kea-pull") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    cp.Poll(10);
+  }
   now += 3;
   cp.Poll(0);  // the retry of the refused pull
+  done.store(true);
   agent_thread.join();
   EXPECT_FALSE(cp.ready());
   const std::string out = cap.All();
