@@ -36,10 +36,10 @@ void Family(std::ostringstream& o, const char* name, const char* help) {
 
 template <size_t N, typename NameFn>
 void Labelled(std::ostringstream& o, const char* name, const char* label, const char* help,
-              const std::array<uint64_t, N>& values, NameFn&& names) {
+              const std::array<LcoreCounter, N>& values, NameFn&& names) {
   Family(o, name, help);
   for (size_t i = 0; i < N; ++i)
-    o << "lqd_" << name << "{" << label << "=\"" << names(i) << "\"} " << values[i] << "\n";
+    o << "lqd_" << name << "{" << label << "=\"" << names(i) << "\"} " << values[i].value() << "\n";
 }
 
 }  // namespace
@@ -50,7 +50,7 @@ std::string RenderPrometheus(std::span<const LcoreCounters* const> lcores,
   std::ostringstream o;
 #define LQD_DP_COUNTER_PROM(field, name, help) \
   Family(o, name "_total", help);              \
-  o << "lqd_" name "_total " << s.field << "\n";
+  o << "lqd_" name "_total " << s.field.value() << "\n";
   LQD_FOREACH_DP_COUNTER(LQD_DP_COUNTER_PROM)
 #undef LQD_DP_COUNTER_PROM
   Labelled(o, "replies_by_type_total", "type", "leasequery replies by message type", s.reply_type,
@@ -65,10 +65,10 @@ std::string RenderPrometheus(std::span<const LcoreCounters* const> lcores,
            s.classify_drop, [](size_t i) { return ClassifyDropName(static_cast<ClassifyDrop>(i)); });
   Family(o, "lcore_rx_frames_total", "frames received, per lcore");
   for (size_t i = 0; i < lcores.size() && i < lcore_ids.size(); ++i)
-    o << "lqd_lcore_rx_frames_total{lcore=\"" << lcore_ids[i] << "\"} " << lcores[i]->rx << "\n";
+    o << "lqd_lcore_rx_frames_total{lcore=\"" << lcore_ids[i] << "\"} " << lcores[i]->rx.value() << "\n";
   Family(o, "lcore_tx_frames_total", "frames sent, per lcore");
   for (size_t i = 0; i < lcores.size() && i < lcore_ids.size(); ++i)
-    o << "lqd_lcore_tx_frames_total{lcore=\"" << lcore_ids[i] << "\"} " << lcores[i]->tx << "\n";
+    o << "lqd_lcore_tx_frames_total{lcore=\"" << lcore_ids[i] << "\"} " << lcores[i]->tx.value() << "\n";
   return o.str();
 }
 

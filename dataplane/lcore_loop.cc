@@ -211,12 +211,19 @@ void DrainTx(LcoreConf& lc) {
     lc.counters->tx += rte_eth_tx_buffer_flush(sh.exception_port, lc.queue, lc.exc_tx);
 }
 
-rte_eth_dev_tx_buffer* NewTxBuffer(unsigned lcore, uint64_t* drop_counter) {
+// TX buffer error callback: frees what the ring did not take and counts it
+// (rte_eth_tx_buffer_count_callback, but into an LcoreCounter).
+void CountUnsent(rte_mbuf** pkts, uint16_t unsent, void* counter) {
+  rte_pktmbuf_free_bulk(pkts, unsent);
+  *static_cast<LcoreCounter*>(counter) += unsent;
+}
+
+rte_eth_dev_tx_buffer* NewTxBuffer(unsigned lcore, LcoreCounter* drop_counter) {
   auto* b = static_cast<rte_eth_dev_tx_buffer*>(rte_zmalloc_socket(
       "lqd_tx", RTE_ETH_TX_BUFFER_SIZE(kBurstSize), 0, rte_lcore_to_socket_id(lcore)));
   if (b == nullptr) return nullptr;
   rte_eth_tx_buffer_init(b, kBurstSize);
-  rte_eth_tx_buffer_set_err_callback(b, rte_eth_tx_buffer_count_callback, drop_counter);
+  rte_eth_tx_buffer_set_err_callback(b, CountUnsent, drop_counter);
   return b;
 }
 
