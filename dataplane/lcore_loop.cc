@@ -315,6 +315,7 @@ int LcoreMain(void* arg) {
   }
   DrainTx(lc);
   qsbr.Offline(lc.reader);
+  lc.exited.store(true, std::memory_order_release);
   return 0;
 }
 

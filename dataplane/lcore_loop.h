@@ -88,6 +88,10 @@ struct alignas(64) LcoreConf {
   LcoreCounters* counters = nullptr;
   std::unique_ptr<RateLimiter> rate_limiter;
   uint64_t live_generation = 0;   // LiveSettings the rate limiter was set from
+  // Set (release) as LcoreMain returns. rte_eal_mp_wait_lcore() already
+  // orders the exit, but inside DPDK where ThreadSanitizer cannot see it;
+  // the main thread acquires this before it frees what the lcore used.
+  std::atomic<bool> exited{false};
   rte_eth_dev_tx_buffer* tx[kMaxPorts] = {};  // per data port, this lcore's queue
   rte_eth_dev_tx_buffer* exc_tx = nullptr;     // exception port
   // Per-lcore scratch: the query is copied here before parsing because the

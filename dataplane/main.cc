@@ -19,6 +19,7 @@
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
+#include <rte_pause.h>
 #include <rte_pdump.h>
 
 #include <unistd.h>
@@ -385,12 +386,14 @@ int Run(int argc, char** argv) {
 
   // ---- Launch.
   LcoreConf* main_conf = nullptr;
+  std::vector<LcoreConf*> launched;
   for (auto& lc : confs) {
     if (lc->lcore_id == main_lcore) {
       main_conf = lc.get();
       continue;
     }
     int rc = rte_eal_remote_launch(LcoreMain, lc.get(), lc->lcore_id);
+    if (rc == 0) launched.push_back(lc.get());
     if (rc != 0) {
       log::Error("dataplane", "cannot launch lcore",
                  {{"lcore", absl::StrCat(lc->lcore_id)}, {"error", rte_strerror(-rc)}});
@@ -404,6 +407,9 @@ int Run(int argc, char** argv) {
     while (!force_quit.load(std::memory_order_relaxed)) control_round(10);
   }
   rte_eal_mp_wait_lcore();
+  for (LcoreConf* lc : launched) {
+    while (!lc->exited.load(std::memory_order_acquire)) rte_pause();  // returned: already true
+  }
   save_replay();  // every counter accepted before the stop
 
   // ---- Shutdown: counters, then ports.

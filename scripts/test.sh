@@ -51,10 +51,10 @@ if [[ $QUICK -eq 0 ]]; then
   configure build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
   # LQD_SANITIZED: the overload test checks every count but not its rate
   # ratios (instrumented programs slow down by different factors).
-  LQD_SANITIZED=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  LQD_SANITIZED=asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 run_suites build-asan unit stress integration
   configure build-tsan -Db_sanitize=thread -Db_lundef=false -Dbuildtype=debugoptimized
-  LQD_SANITIZED=1 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+  LQD_SANITIZED=tsan TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/sanitizers/tsan.supp" \
     run_suites build-tsan unit stress integration
   # libFuzzer targets (clang): replay the seed corpora, then fuzz each briefly.
   CC=clang CXX=clang++ configure build-fuzz -Dfuzzers=true -Db_sanitize=address,undefined \
