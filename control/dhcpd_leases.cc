@@ -39,7 +39,10 @@ class Lexer {
   struct Mark {
     size_t pos, line;
   };
-  Lexer(absl::string_view s, size_t first_line) : s_(s), pos_(0), line_(first_line) {}
+  // `at_eof`: nothing follows `s`. Otherwise a word running up to the end of
+  // `s` may still be growing, so it comes back as kIncomplete.
+  Lexer(absl::string_view s, size_t first_line, bool at_eof)
+      : s_(s), pos_(0), line_(first_line), at_eof_(at_eof) {}
   Mark mark() const { return {pos_, line_}; }
   void reset(Mark m) { pos_ = m.pos, line_ = m.line; }
   size_t pos() const { return pos_; }
@@ -71,6 +74,12 @@ class Lexer {
            s_[pos_] != '#')
       ++pos_;
     t.text = std::string(s_.substr(b, pos_ - b));
+    // A word cut by the end of a read ("lease" of "leaseing") must not be
+    // taken for the whole word: the block parser decides on a lone `lease`
+    // without reading on, so a cut one ended a block early and the rest of
+    // it was then skipped as a top-level statement, swallowing the next
+    // block and its errors (dhcpd_leases_fuzz, finding 4).
+    if (pos_ == s_.size() && !at_eof_) t.kind = Tok::kIncomplete;
     return t;
   }
 
@@ -142,6 +151,7 @@ class Lexer {
   absl::string_view s_;
   size_t pos_;
   size_t line_;
+  bool at_eof_;
 };
 
 // ---- Values
@@ -461,7 +471,7 @@ class LeaseBlock {
 DhcpdLeasesResult ParseDhcpdLeases(std::string_view std_text, size_t first_line, bool at_eof) {
   const absl::string_view text(std_text.data(), std_text.size());
   DhcpdLeasesResult r;
-  Lexer lx(text, first_line);
+  Lexer lx(text, first_line, at_eof);
   for (;;) {
     Tok t = lx.Next();
     End e = End::kDone;

@@ -277,5 +277,51 @@ TEST(DhcpdLeases, EscapedNewlineInAStringStillCountsAsALine) {
   EXPECT_EQ(r.errors[0].line, 7u) << r.errors[0].reason;  // "binding state bogus"
 }
 
+// dhcpd_leases_fuzz finding 4: a read that ended inside a word starting with
+// "lease" (here "  lease|note x", a statement lqd ignores) gave the lexer a
+// word "lease", which inside a block means "this block lost its '}'", so the
+// block ended there. The follower then parsed the rest from "leasenote" as
+// an unknown top-level statement running to the next ';' or '{ }', which
+// swallowed the next block: its error (or its lease) was silently lost.
+// A word the read cut off must wait for the rest, like a cut string.
+TEST(DhcpdLeases, ReadEndingInsideAWordThatStartsWithLeaseLosesNoBlock) {
+  const std::string head_text = "lease 10.0.0.1 {\n  binding state free;\n  lease";
+  const std::string bad_next = "lease 10.0.0.2 {\n  binding state bogus;\n}\n";
+  const std::string good_next = "lease 10.0.0.2 {\n  binding state free;\n}\n";
+  for (const std::string& next : {bad_next, good_next}) {
+    const std::string text = head_text + "note x\n}\n" + next;
+    const auto whole = ParseDhcpdLeases(text, 1, /*at_eof=*/true);
+    // Block 1 lacks a ';' before its '}' (line 4); block 2 is on lines 5-7.
+    ASSERT_FALSE(whole.errors.empty());
+    EXPECT_EQ(whole.errors[0].line, 4u) << whole.errors[0].reason;
+    if (next == bad_next) {
+      ASSERT_EQ(whole.errors.size(), 2u);
+      EXPECT_EQ(whole.errors[1].line, 6u) << whole.errors[1].reason;
+      EXPECT_TRUE(whole.records.empty());
+    } else {
+      ASSERT_EQ(whole.errors.size(), 1u);
+      ASSERT_EQ(whole.records.size(), 1u);
+      EXPECT_EQ(whole.records[0].lease.ip, 0x0A000002u);
+    }
+
+    // The follower's way: the first read ends right after "lease".
+    const auto head = ParseDhcpdLeases(text.substr(0, head_text.size()), 1, /*at_eof=*/false);
+    EXPECT_TRUE(head.errors.empty()) << head.errors[0].reason;
+    EXPECT_TRUE(head.records.empty());
+    EXPECT_EQ(head.consumed, 0u);  // block 1 is not complete yet
+    const auto tail = ParseDhcpdLeases(text.substr(head.consumed), 1 + head.consumed_lines, /*at_eof=*/true);
+    ASSERT_EQ(tail.errors.size(), whole.errors.size());
+    for (size_t i = 0; i < whole.errors.size(); ++i) {
+      EXPECT_EQ(tail.errors[i].line, whole.errors[i].line);
+      EXPECT_EQ(tail.errors[i].reason, whole.errors[i].reason);
+    }
+    ASSERT_EQ(tail.records.size(), whole.records.size());
+    for (size_t i = 0; i < whole.records.size(); ++i) {
+      EXPECT_EQ(tail.records[i].lease.ip, whole.records[i].lease.ip);
+      EXPECT_EQ(tail.records[i].line, whole.records[i].line);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace lqd::control
