@@ -45,6 +45,20 @@ def push(ip, mac_last):
     return True
 
 
+def lqd_config(ns, state_dir, leases):
+    """lqd on the namespace's veth, its replica persisted in `state_dir`,
+    the Kea HA endpoint and the API on the namespace's loopback."""
+    return {
+        "ports": [{"device": "net_af_packet0,iface=" + ns.dp, "addresses": [SERVER]}],
+        "authoritative-ranges": ["198.51.100.0/24", "203.0.113.0/24"],
+        "leases": leases,
+        "control": {"state-dir": state_dir,
+                    "management": {"address": "127.0.0.1", "port": MGMT},
+                    "kea-ha": {"address": "127.0.0.1", "port": HA},
+                    "snapshot-every-updates": 100000},
+    }
+
+
 def wait_health(want_status, deadline_s=20):
     deadline = time.time() + deadline_s
     st, body = None, ""
@@ -89,15 +103,7 @@ def main():
         mounted = True
         ns.create()
         leases, _ = h.fresh_leases(lqd.tmp)
-        lqd.config = {
-            "ports": [{"device": "net_af_packet0,iface=" + ns.dp, "addresses": [SERVER]}],
-            "authoritative-ranges": ["198.51.100.0/24", "203.0.113.0/24"],
-            "leases": leases,
-            "control": {"state-dir": state + "/lqd",
-                        "management": {"address": "127.0.0.1", "port": MGMT},
-                        "kea-ha": {"address": "127.0.0.1", "port": HA},
-                        "snapshot-every-updates": 100000},
-        }
+        lqd.config = lqd_config(ns, state + "/lqd", leases)
         lqd.start()
         ns.enter()
 

@@ -22,27 +22,12 @@ trigger_fs_error sysfs file.
 import os
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lqd_harness as h  # noqa: E402
 import persistence_fault_test as pf  # noqa: E402  (push helpers, same ports)
 
-SERVER, RELAY = pf.SERVER, pf.RELAY
-
-
-def push(ip, n):
-    """One lease4-update; True if acknowledged with result 0, False if not answered."""
-    now = int(time.time())
-    body = {"command": "lease4-update", "service": ["dhcp4"], "arguments": {
-        "ip-address": ip, "hw-address": "02:00:00:00:%02x:%02x" % (n >> 8, n & 0xff),
-        "expire": now + 3600, "valid-lft": 3600, "state": 0, "subnet-id": 1, "force-create": True,
-        "fqdn-fwd": False, "fqdn-rev": False, "hostname": "cpe-%d" % n}}
-    st, text = h.http("POST", pf.HA, "/", body, timeout=5)
-    if st is None:
-        return False
-    h.expect(st == 200 and '"result": 0' in text.replace('"result":0', '"result": 0'), "push %s" % ip, (st, text))
-    return True
+RELAY = pf.RELAY
 
 
 def main():
@@ -78,22 +63,14 @@ def main():
             h.skip("kernel lacks ext4's " + trigger)
         ns.create()
         leases, _ = h.fresh_leases(lqd.tmp)
-        lqd.config = {
-            "ports": [{"device": "net_af_packet0,iface=" + ns.dp, "addresses": [SERVER]}],
-            "authoritative-ranges": ["198.51.100.0/24", "203.0.113.0/24"],
-            "leases": leases,
-            "control": {"state-dir": mnt + "/lqd",
-                        "management": {"address": "127.0.0.1", "port": pf.MGMT},
-                        "kea-ha": {"address": "127.0.0.1", "port": pf.HA},
-                        "snapshot-every-updates": 100000},
-        }
+        lqd.config = pf.lqd_config(ns, mnt + "/lqd", leases)
         lqd.start()
         ns.enter()
 
         acked = []
         for i in range(1, 21):
             ip = "203.0.113.%d" % i
-            h.expect(push(ip, i), "push %s acknowledged while the disk works" % ip)
+            h.expect(pf.push(ip, i), "push %s acknowledged while the disk works" % ip)
             acked.append(ip)
         h.expect(pf.wait_health(200).startswith("ok"), "healthy before the error")
 
@@ -108,7 +85,7 @@ def main():
         unacked = []
         for i in range(21, 61):
             ip = "203.0.113.%d" % i
-            (acked if push(ip, i) else unacked).append(ip)
+            (acked if pf.push(ip, i) else unacked).append(ip)
         late = [ip for ip in acked if int(ip.split(".")[3]) > 20]
         h.expect(not late, "no push acknowledged after the state dir turned read-only", late)
         body = pf.wait_health(503)
