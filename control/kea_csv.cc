@@ -6,8 +6,6 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <tbb/parallel_for.h>
-#include <tbb/parallel_sort.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,6 +21,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/strings/ascii.h"
 #include "control/kea_user_context.h"
+#include "lease-store/parallel.h"
 
 namespace lqd::control {
 namespace {
@@ -284,7 +283,7 @@ absl::StatusOr<KeaCsvResult> ParseKeaCsv(std::string_view std_text) {
     chunks.push_back(Chunk{b, e, 0, {}, {}});
     b = e;
   }
-  tbb::parallel_for(size_t{0}, chunks.size(), [&](size_t i) {
+  ParallelFor(chunks.size(), [&](size_t i) {
     Chunk& ch = chunks[i];
     ch.first_line = static_cast<size_t>(std::count(text.begin() + ch.begin, text.begin() + ch.end, '\n'));
   });
@@ -294,7 +293,7 @@ absl::StatusOr<KeaCsvResult> ParseKeaCsv(std::string_view std_text) {
     ch.first_line = line;
     line += lines;
   }
-  tbb::parallel_for(size_t{0}, chunks.size(), [&](size_t i) {
+  ParallelFor(chunks.size(), [&](size_t i) {
     Chunk& ch = chunks[i];
     ch.records.reserve((ch.end - ch.begin) / 64 + 1);
     ParseChunk(text, c, ch);
@@ -347,8 +346,8 @@ namespace {
 std::vector<size_t> Survivors(const std::vector<KeaCsvRecord>& records) {
   const size_t n = records.size();
   std::vector<std::pair<uint32_t, size_t>> keys(n);
-  tbb::parallel_for(size_t{0}, n, [&](size_t i) { keys[i] = {records[i].lease.ip, i}; });
-  if (!std::is_sorted(keys.begin(), keys.end())) tbb::parallel_sort(keys.begin(), keys.end());
+  ParallelFor(n, [&](size_t i) { keys[i] = {records[i].lease.ip, i}; });
+  if (!std::is_sorted(keys.begin(), keys.end())) ParallelSort(keys.begin(), keys.end());
   std::vector<size_t> keep;
   keep.reserve(n);
   for (size_t i = 0; i < n; ++i) {
@@ -363,14 +362,14 @@ std::vector<size_t> Survivors(const std::vector<KeaCsvRecord>& records) {
 std::vector<Lease> FoldKeaCsv(const std::vector<KeaCsvRecord>& records) {
   const std::vector<size_t> keep = Survivors(records);
   std::vector<Lease> out(keep.size());
-  tbb::parallel_for(size_t{0}, keep.size(), [&](size_t i) { out[i] = records[keep[i]].lease; });
+  ParallelFor(keep.size(), [&](size_t i) { out[i] = records[keep[i]].lease; });
   return out;
 }
 
 std::vector<Lease> FoldKeaCsv(std::vector<KeaCsvRecord>&& records) {
   const std::vector<size_t> keep = Survivors(records);
   std::vector<Lease> out(keep.size());
-  tbb::parallel_for(size_t{0}, keep.size(), [&](size_t i) { out[i] = std::move(records[keep[i]].lease); });
+  ParallelFor(keep.size(), [&](size_t i) { out[i] = std::move(records[keep[i]].lease); });
   records = {};
   return out;
 }

@@ -13,12 +13,11 @@
 #include <cstring>
 #include <ctime>
 
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
 
 #include "absl/strings/str_cat.h"
 #include "control/crc32c.h"
 #include "control/lease_codec.h"
+#include "lease-store/parallel.h"
 
 namespace lqd::control {
 namespace {
@@ -147,8 +146,8 @@ std::string LoadSnapshot(const std::string& bytes, uint64_t* next_gen, std::vect
     while (i < cur && !first.compare_exchange_weak(cur, i, std::memory_order_relaxed)) {
     }
   };
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, recs.size(), 4096), [&](const tbb::blocked_range<size_t>& r) {
-    for (size_t i = r.begin(); i < r.end(); ++i) {
+  ParallelForChunks(recs.size(), 4096, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
       const char* p = bytes.data() + recs[i].first;
       const uint32_t len = recs[i].second;
       uint32_t crc;

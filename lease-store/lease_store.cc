@@ -8,8 +8,6 @@
 
 #include <malloc.h>
 #include <sys/mman.h>
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
 #include <tbb/scalable_allocator.h>
 
 #include <algorithm>
@@ -26,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "lease-store/parallel.h"
 
 // §6: under AddressSanitizer and ThreadSanitizer records and groups come
 // from plain malloc, which the sanitizers intercept: ASan then reports a
@@ -36,17 +35,6 @@
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #define LQD_STORE_PLAIN_MALLOC 1
-#endif
-#endif
-// Under TSan, BulkLoad's parallel loops run on std::threads: libtbb is not
-// instrumented, so TSan sees no happens-before across its task hand-off and
-// join and reports hundreds of false races. std::thread keeps the fill
-// parallel (and checked) with edges TSan understands.
-#if defined(__SANITIZE_THREAD__)
-#define LQD_STORE_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define LQD_STORE_TSAN 1
 #endif
 #endif
 
@@ -82,28 +70,6 @@ void FreeBytesDeleter(void* p) { FreeBytes(p); }
 [[noreturn]] void OutOfMemory(const char* what, size_t bytes) {
   std::fprintf(stderr, "lqd lease store: cannot allocate %zu bytes for %s\n", bytes, what);
   std::abort();
-}
-
-// f(begin, end) over [0, n) in chunks of `grain`, on all cores (BulkLoad).
-template <class F>
-void ParallelFor(size_t n, size_t grain, F&& f) {
-#ifdef LQD_STORE_TSAN
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t b; (b = next.fetch_add(grain, std::memory_order_relaxed)) < n;) {
-      f(b, std::min(n, b + grain));
-    }
-  };
-  std::vector<std::thread> threads;
-  for (unsigned i = 1; i < std::max(2u, std::thread::hardware_concurrency()); ++i) {
-    threads.emplace_back(work);
-  }
-  work();
-  for (std::thread& t : threads) t.join();
-#else
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, n, grain),
-                    [&](const tbb::blocked_range<size_t>& r) { f(r.begin(), r.end()); });
-#endif
 }
 
 // ---------------------------------------------------------------------------
@@ -692,7 +658,7 @@ std::vector<size_t> Scatter(size_t n, uint32_t nbuckets, BucketFn bucket, EmitFn
   const size_t chunks = std::clamp<size_t>(n / 65536, 1, 64);
   const size_t per = (n + chunks - 1) / chunks;
   std::vector<size_t> hist(chunks * nbuckets, 0);
-  ParallelFor(chunks, 1, [&](size_t cb, size_t ce) {
+  ParallelForChunks(chunks, 1, [&](size_t cb, size_t ce) {
     for (size_t c = cb; c < ce; ++c) {
       size_t* h = &hist[c * nbuckets];
       for (size_t i = c * per, e = std::min(n, (c + 1) * per); i < e; ++i) {
@@ -715,7 +681,7 @@ std::vector<size_t> Scatter(size_t n, uint32_t nbuckets, BucketFn bucket, EmitFn
   start[nbuckets] = pos;
   out->reset(new Item[pos]);  // default-initialised: every slot is written below
   Item* o = out->get();
-  ParallelFor(chunks, 1, [&](size_t cb, size_t ce) {
+  ParallelForChunks(chunks, 1, [&](size_t cb, size_t ce) {
     for (size_t c = cb; c < ce; ++c) {
       size_t* h = &hist[c * nbuckets];
       for (size_t i = c * per, e = std::min(n, (c + 1) * per); i < e; ++i) {
@@ -748,7 +714,7 @@ void BulkBuildClient(Index<T>& idx, const BulkEntry* in, size_t n, uint8_t flag,
       },
       [&](size_t i) { return Item{in[i].*hash, in[i].r}; }, &items);
   const uint32_t nshards = idx.nshards();
-  ParallelFor(nshards, 1, [&](size_t first_shard, size_t end_shard) {
+  ParallelForChunks(nshards, 1, [&](size_t first_shard, size_t end_shard) {
     for (auto s = static_cast<uint32_t>(first_shard); s < end_shard; ++s) {
       Item* b = items.get() + start[s];
       Item* e = items.get() + start[s + 1];
@@ -1046,7 +1012,7 @@ absl::Status LeaseStore::BulkLoad(std::span<const Lease> leases) {
     // 1. In input order, in parallel: validate, build each record and hash
     //    its three keys while it is in cache.
     in.reset(new BulkEntry[n]);
-    ParallelFor(n, 4096, [&](size_t b, size_t e) {
+    ParallelForChunks(n, 4096, [&](size_t b, size_t e) {
       for (size_t i = b; i < e; ++i) {
         const Lease& l = leases[i];
         BulkEntry& x = in[i];
@@ -1077,7 +1043,7 @@ absl::Status LeaseStore::BulkLoad(std::span<const Lease> leases) {
       }
     });
   } else {
-    ParallelFor(n, 4096, [&](size_t b, size_t e) {
+    ParallelForChunks(n, 4096, [&](size_t b, size_t e) {
       size_t bad = 0;
       for (size_t i = b; i < e; ++i) bad += !ValidateLease(leases[i]).ok();
       invalid_count.fetch_add(bad, std::memory_order_relaxed);
@@ -1121,7 +1087,7 @@ absl::Status LeaseStore::BulkLoad(std::span<const Lease> leases) {
     // 3. Fill the IP index, one task per shard (shards share nothing).
     //    Records replaced by a later duplicate are freed after step 4.
     std::vector<std::vector<const LeaseRecord*>> dead_per_shard(nshards);
-    ParallelFor(nshards, 1, [&](size_t first_shard, size_t end_shard) {
+    ParallelForChunks(nshards, 1, [&](size_t first_shard, size_t end_shard) {
       for (auto s = static_cast<uint32_t>(first_shard); s < end_shard; ++s) {
         m.ip.Reserve(s, start[s + 1] - start[s]);
         ShardMeta& meta = m.ip.meta(s);

@@ -3,8 +3,7 @@
 #   1. the default build: unit, stress and integration suites
 #   2. an ASan/UBSan build: unit, stress and integration suites (the
 #      integration tests then run the instrumented lqd, lq-query, lq-storm)
-#   3. a TSan build: stress and integration suites (the unit suite is not
-#      run: kea_csv_test hangs under TSan there, see docs/reliability.md)
+#   3. a TSan build: unit, stress and integration suites
 #   4. a clang libFuzzer build: seed corpora replayed, each target fuzzed
 #      for LQD_FUZZ_SECONDS (default 20)
 # Ends with one line "tests: N passed, N failed, N skipped".
@@ -56,7 +55,7 @@ if [[ $QUICK -eq 0 ]]; then
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 run_suites build-asan unit stress integration
   configure build-tsan -Db_sanitize=thread -Db_lundef=false -Dbuildtype=debugoptimized
   LQD_SANITIZED=tsan TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/sanitizers/tsan.supp" \
-    run_suites build-tsan stress integration
+    run_suites build-tsan unit stress integration
   # libFuzzer targets (clang): replay the seed corpora, then fuzz each briefly.
   CC=clang CXX=clang++ configure build-fuzz -Dfuzzers=true -Db_sanitize=address,undefined \
     -Db_lundef=false -Dbuildtype=debugoptimized
