@@ -51,6 +51,9 @@ ABSL_FLAG(std::string, mode, "closed",
           "open | closed | rfc | flood (as fast as the I/O goes, queries built once, "
           "answers counted by type only: overload tests)");
 ABSL_FLAG(std::string, rate, "", "open mode: queries per second, all threads together");
+ABSL_FLAG(std::string, paced_rate, "",
+          "flood mode: only the first concentrator floods; the others (well-behaved relays beside "
+          "it) share this many queries/s, paced. The report gives sent/answered per giaddr");
 ABSL_FLAG(std::string, window, "64", "closed mode: queries in flight, all threads together");
 ABSL_FLAG(std::string, rfc_outstanding, "100", "rfc mode: outstanding limit per server (100..200)");
 ABSL_FLAG(std::string, mix, "ip=100", "query regimes by weight, e.g. ip=80,mac=10,cid=10");
@@ -149,7 +152,7 @@ int Main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "lq-storm --server ADDR --duration S --max-queries N (--leases CSV | --population "
       "PREFIX [--active-fraction F]) [--mode open --rate PPS | --mode closed --window W | "
-      "--mode rfc | --mode flood] [--concentrators K] [--giaddr-base ADDR] [--subscribers N] [--mix "
+      "--mode rfc | --mode flood [--paced-rate PPS]] [--concentrators K] [--giaddr-base ADDR] [--subscribers N] [--mix "
       "ip=80,mac=10,cid=10] [--threads T] [--json]\n"
       "  DPDK path: add --dpdk='EAL ARGS' [--dpdk-port P] [--server-mac MAC], e.g.\n"
       "    --dpdk='-l 0-1 --no-huge -m 512 --no-pci --file-prefix lqs "
@@ -221,6 +224,14 @@ int Main(int argc, char** argv) {
     o.mode = StormMode::kFlood;
   } else {
     cli::UsageError("--mode", absl::StrCat("'", mode, "': expected open, closed, rfc or flood"));
+  }
+  if (const std::string pr = absl::GetFlag(FLAGS_paced_rate); !pr.empty()) {
+    if (o.mode != StormMode::kFlood) cli::UsageError("--paced-rate", "only with --mode flood");
+    if (o.concentrators < 2) {
+      cli::UsageError("--paced-rate", "needs --concentrators 2 or more (the first floods, the others are paced)");
+    }
+    if (o.threads != 1) cli::UsageError("--paced-rate", "one thread only (--threads 1)");
+    o.paced_rate = static_cast<double>(UintFlag(pr, "--paced-rate", 1, 100'000'000));
   }
   o.giaddr_base = absl::GetFlag(FLAGS_giaddr_base).empty()
                       ? 0x7f000101

@@ -40,6 +40,10 @@ struct StormOptions {
   size_t concentrators = 1, per_concentrator = 0, threads = 1;
   StormMode mode = StormMode::kClosed;
   double rate = 0, timeout_s = 2, duration_s = 0, unknown_fraction = 0;
+  // kFlood: when > 0, only the first concentrator floods; the others (the
+  // well-behaved relays beside a flooding one) share this many queries/s,
+  // paced. One worker only (the first concentrator must be its own).
+  double paced_rate = 0;
   size_t window = 64, rfc_outstanding = 100;
   uint64_t max_queries = 0, retries = 0, seed = 1;
   QueryMix mix;
@@ -61,6 +65,7 @@ struct StormConcentrator {
   std::vector<bool> recovered;
   size_t recovered_count = 0;
   size_t cursor = 0;
+  uint64_t sent = 0, answered = 0;  // datagrams from / answers to this giaddr
   absl::Time recovered_at = absl::InfiniteFuture();
   // rfc mode
   std::unique_ptr<Transport> transport;
@@ -89,7 +94,12 @@ class StormIo {
 };
 
 struct StormResult {
+  struct PerConcentrator {
+    uint32_t giaddr;
+    uint64_t sent, answered;
+  };
   LatencyHistogram latency;
+  std::vector<PerConcentrator> per_concentrator;  // in giaddr order after Merge
   uint64_t by_state[3] = {0, 0, 0};
   uint64_t other = 0, stray = 0, unexpected = 0, no_answer = 0;
   size_t concentrators = 0, recovered = 0;

@@ -15,6 +15,22 @@ namespace {
 
 unsigned long long U(uint64_t v) { return static_cast<unsigned long long>(v); }
 
+// Per-giaddr counts are reported for up to this many concentrators (the
+// fairness view of a flood next to well-behaved relays); beyond, the
+// totals only, so a 60,000-concentrator storm keeps a one-line report.
+constexpr size_t kPerConcentratorMax = 64;
+
+std::string PerConcentratorJson(const StormResult& r) {
+  if (r.per_concentrator.size() > kPerConcentratorMax) return "null";
+  std::string out = "[";
+  for (const auto& c : r.per_concentrator) {
+    if (out.size() > 1) out += ",";
+    out += absl::StrFormat("{\"giaddr\":\"%s\",\"sent\":%llu,\"answered\":%llu}",
+                           FormatIpv4(c.giaddr), U(c.sent), U(c.answered));
+  }
+  return out + "]";
+}
+
 }  // namespace
 
 void PrintProgressUntil(const StormShared& sh, absl::Time start, absl::FunctionRef<bool()> done) {
@@ -57,14 +73,15 @@ void PrintReport(const StormOptions& o, const StormShared& sh, const StormResult
         "\"latency_us\":{\"count\":%llu,\"p50\":%llu,\"p99\":%llu,\"p999\":%llu,\"max\":%llu},"
         "\"answers\":{\"ACTIVE\":%llu,\"UNASSIGNED\":%llu,\"UNKNOWN\":%llu,\"other\":%llu},"
         "\"unexpected\":%llu,\"stray\":%llu,\"recovered_concentrators\":%zu,"
-        "\"recovery_time_s\":%s}\n",
+        "\"recovery_time_s\":%s,\"per_concentrator\":%s}\n",
         mode, io, FormatIpv4(o.server).c_str(), total.concentrators, subscribers, o.threads, elapsed,
         U(sent), U(answered), U(lost), U(sh.retries.load()), static_cast<double>(sent) / elapsed,
         static_cast<double>(answered) / elapsed, loss, U(h.count()), U(h.Percentile(0.5)),
         U(h.Percentile(0.99)), U(h.Percentile(0.999)), U(h.max()), U(total.by_state[0]),
         U(total.by_state[1]), U(total.by_state[2]), U(total.other), U(total.unexpected),
         U(total.stray), total.recovered,
-        recovered_all ? absl::StrFormat("%.3f", recovery).c_str() : "null");
+        recovered_all ? absl::StrFormat("%.3f", recovery).c_str() : "null",
+        PerConcentratorJson(total).c_str());
     return;
   }
   std::printf("mode %s over %s, %zu concentrators, %zu subscribers, %zu threads, %.2f s\n", mode, io,
@@ -83,6 +100,12 @@ void PrintReport(const StormOptions& o, const StormShared& sh, const StormResult
                 total.concentrators, recovery);
   } else {
     std::printf("recovered concentrators: %zu of %zu\n", total.recovered, total.concentrators);
+  }
+  if (total.per_concentrator.size() > 1 && total.per_concentrator.size() <= kPerConcentratorMax) {
+    for (const auto& c : total.per_concentrator) {
+      std::printf("  giaddr %-15s sent %llu answered %llu\n", FormatIpv4(c.giaddr).c_str(), U(c.sent),
+                  U(c.answered));
+    }
   }
 }
 

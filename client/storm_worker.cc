@@ -18,10 +18,12 @@ constexpr uint32_t kUnknownBase = 0xc6120000;  // 198.18.0.0/15, RFC 2544 benchm
 // count against --max-queries like every other one.
 class BudgetTransport final : public Transport {
  public:
-  BudgetTransport(StormIo& io, size_t ci, StormShared& sh) : io_(io), ci_(ci), sh_(sh) {}
+  BudgetTransport(StormIo& io, size_t ci, StormConcentrator& c, StormShared& sh)
+      : io_(io), ci_(ci), c_(c), sh_(sh) {}
   absl::Status Send(uint32_t, std::span<const uint8_t> m) override {
     if (!sh_.TakeBudget()) return absl::ResourceExhaustedError("--max-queries reached");
     sh_.sent.fetch_add(1, std::memory_order_relaxed);
+    ++c_.sent;
     io_.Send(ci_, m);
     return absl::OkStatus();
   }
@@ -29,6 +31,7 @@ class BudgetTransport final : public Transport {
  private:
   StormIo& io_;
   size_t ci_;
+  StormConcentrator& c_;
   StormShared& sh_;
 };
 
@@ -73,6 +76,9 @@ void StormResult::Merge(const StormResult& r) {
   no_answer += r.no_answer;
   concentrators += r.concentrators;
   recovered += r.recovered;
+  per_concentrator.insert(per_concentrator.end(), r.per_concentrator.begin(), r.per_concentrator.end());
+  std::sort(per_concentrator.begin(), per_concentrator.end(),
+            [](const PerConcentrator& a, const PerConcentrator& b) { return a.giaddr < b.giaddr; });
   last_recovery = std::max(last_recovery, r.last_recovery);
 }
 
@@ -91,6 +97,7 @@ void StormWorker::Run() {
   result_.stray += io_.stray();
   for (StormConcentrator* c : conc_) {
     ++result_.concentrators;
+    result_.per_concentrator.push_back({c->giaddr, c->sent, c->answered});
     if (!c->subs.empty() && c->recovered_count == c->subs.size()) {
       ++result_.recovered;
       result_.last_recovery = std::max(result_.last_recovery, c->recovered_at);
@@ -131,6 +138,7 @@ void StormWorker::Transmit(size_t ci, const QueryKey& key, uint32_t xid) {
   auto n = BuildQuery(key, query_options_, xid, 0, out);
   if (n.ok()) io_.Send(ci, {out.data(), *n});
   sh_.sent.fetch_add(1, std::memory_order_relaxed);
+  ++conc_[ci]->sent;
 }
 
 void StormWorker::OnAnswer(size_t ci, std::span<const uint8_t> bytes, absl::Time now) {
@@ -149,6 +157,7 @@ void StormWorker::OnAnswer(size_t ci, std::span<const uint8_t> bytes, absl::Time
   result_.latency.Record(static_cast<uint64_t>(absl::ToInt64Microseconds(now - f.first_sent)));
   sh_.answered.fetch_add(1, std::memory_order_relaxed);
   StormConcentrator& c = *conc_[ci];
+  ++c.answered;
   if (f.sub == UINT32_MAX) {
     if (a->state != LeaseState::kUnknown) ++result_.unexpected;
   } else {
@@ -220,39 +229,55 @@ void StormWorker::RunFlood() {
     size_t ci;
     std::vector<uint8_t> bytes;
   };
-  std::vector<Prepared> queries;
+  // flood: sent back to back; paced: the well-behaved concentrators of
+  // --paced-rate (every concentrator but the first), sent on a clock.
+  std::vector<Prepared> flood, paced;
   for (size_t ci = 0; ci < conc_.size(); ++ci) {
     query_options_.giaddr = conc_[ci]->giaddr;
+    std::vector<Prepared>& into = opt_.paced_rate > 0 && ci > 0 ? paced : flood;
     for (const Subscriber* s : conc_[ci]->subs) {
       std::array<uint8_t, 600> out;
-      const uint32_t xid = static_cast<uint32_t>(queries.size() + 1);
+      const uint32_t xid = static_cast<uint32_t>(flood.size() + paced.size() + 1);
       if (auto n = BuildQuery(opt_.mix.KeyFor(*s, rng_), query_options_, xid, 0, out); n.ok()) {
-        queries.push_back({ci, {out.begin(), out.begin() + *n}});
+        into.push_back({ci, {out.begin(), out.begin() + *n}});
       }
     }
   }
-  if (queries.empty()) return;
-  // Answers are counted by type only: no xid matching, so no latency, no
-  // recovery and no "unexpected" (an xid recurs every |queries| sends).
-  auto on_answer = [&](size_t, std::span<const uint8_t> bytes) {
+  if (flood.empty()) return;
+  // Answers are counted by type and giaddr only: no xid matching, so no
+  // latency, no recovery and no "unexpected" (an xid recurs every cycle).
+  auto on_answer = [&](size_t ci, std::span<const uint8_t> bytes) {
     auto a = DecodeAnswer(bytes);
     if (!a.ok()) {
       ++result_.other;
       return;
     }
     ++result_.by_state[static_cast<int>(a->state)];
+    ++conc_[ci]->answered;
     sh_.answered.fetch_add(1, std::memory_order_relaxed);
   };
-  size_t next = 0;
+  auto send = [&](std::vector<Prepared>& from, size_t& next) {
+    if (!sh_.TakeBudget()) return false;
+    const Prepared& q = from[next];
+    next = next + 1 == from.size() ? 0 : next + 1;
+    io_.Send(q.ci, q.bytes);
+    ++conc_[q.ci]->sent;
+    sh_.sent.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  };
+  const absl::Time paced_start = absl::Now();
+  size_t next = 0, next_paced = 0;
+  uint64_t paced_sent = 0;
   bool budget_left = true;
-  while (budget_left && absl::Now() < End() && !sh_.stop.load(std::memory_order_relaxed)) {
-    for (int k = 0; k < 64; ++k) {
-      if (!(budget_left = sh_.TakeBudget())) break;
-      const Prepared& q = queries[next];
-      next = next + 1 == queries.size() ? 0 : next + 1;
-      io_.Send(q.ci, q.bytes);
-      sh_.sent.fetch_add(1, std::memory_order_relaxed);
+  for (absl::Time now = paced_start; budget_left && now < End() && !sh_.stop.load(std::memory_order_relaxed);
+       now = absl::Now()) {
+    // The paced ones first: their schedule is due whatever the flood does.
+    const double due = opt_.paced_rate * absl::ToDoubleSeconds(now - paced_start);
+    while (!paced.empty() && budget_left && static_cast<double>(paced_sent) < due) {
+      budget_left = send(paced, next_paced);
+      paced_sent += budget_left;
     }
+    for (int k = 0; k < 64 && budget_left; ++k) budget_left = send(flood, next);
     io_.Receive(absl::ZeroDuration(), on_answer);
   }
   // Answers still on their way: collected for --timeout, then the rest of
@@ -271,7 +296,7 @@ void StormWorker::RunRfc() {
     StormConcentrator& c = *conc_[ci];
     RequesterConfig rc = base;
     rc.giaddr = c.giaddr;
-    c.transport = std::make_unique<BudgetTransport>(io_, ci, sh_);
+    c.transport = std::make_unique<BudgetTransport>(io_, ci, c, sh_);
     c.requester = *Requester::Create(rc, clock_, *c.transport, rng_);
     for (size_t si = 0; si < c.subs.size(); ++si) {
       const Subscriber& s = *c.subs[si];
@@ -281,6 +306,7 @@ void StormWorker::RunRfc() {
           return;
         }
         ++result_.by_state[static_cast<int>(r.answer->state)];
+        ++c.answered;
         if ((r.outcome == Outcome::kActive) != s.active) ++result_.unexpected;
         result_.latency.Record(static_cast<uint64_t>(absl::ToInt64Microseconds(r.latency)));
         MarkRecovered(c, si, absl::Now());

@@ -202,6 +202,42 @@ TEST_F(StormWorkerTest, FloodSendsEveryQueryInTurnUpToTheCapAndCountsAnswersByTy
   EXPECT_EQ(r.latency.count(), 0u);  // nothing matched per query
 }
 
+TEST_F(StormWorkerTest, FloodWithPacedRateFloodsFromTheFirstGiaddrOnlyAndCountsPerGiaddr) {
+  opt_.mode = StormMode::kFlood;
+  opt_.concentrators = 3;
+  opt_.paced_rate = 100;  // concentrators 2 and 3 together
+  opt_.duration_s = 0.3;
+  opt_.max_queries = 1'000'000'000;
+  FakeServerIo io(subs_);
+  std::vector<size_t> sends_by_ci(3);
+  io.drop = [&](size_t, const Sent& q) {
+    // The giaddr is the only thing telling the concentrators apart here.
+    const uint32_t giaddr = q.giaddr();
+    EXPECT_GE(giaddr, opt_.giaddr_base);
+    EXPECT_LT(giaddr, opt_.giaddr_base + 3);
+    ++sends_by_ci[giaddr - opt_.giaddr_base];
+    return false;
+  };
+  const StormResult r = Run(io);
+  ASSERT_EQ(r.per_concentrator.size(), 3u);
+  uint64_t answered = 0;
+  for (size_t i = 0; i < 3; ++i) {
+    const auto& c = r.per_concentrator[i];
+    EXPECT_EQ(c.giaddr, opt_.giaddr_base + i);
+    EXPECT_EQ(c.sent, sends_by_ci[i]) << i;
+    EXPECT_EQ(c.answered, c.sent) << i;  // the fake server answers everything
+    answered += c.answered;
+  }
+  EXPECT_EQ(answered, sh_.answered.load());
+  // The paced two never exceed their schedule (100/s for 0.3 s, whatever
+  // the machine's speed) and did start; the first sends 64 per turn.
+  const uint64_t paced = r.per_concentrator[1].sent + r.per_concentrator[2].sent;
+  EXPECT_GE(paced, 1u);
+  EXPECT_LE(paced, 31u);
+  EXPECT_GE(r.per_concentrator[0].sent, 64u);
+  EXPECT_GT(r.per_concentrator[0].sent, paced);
+}
+
 TEST_F(StormWorkerTest, RfcModeAsksEachSubscriberOnce) {
   opt_.mode = StormMode::kRfc;
   FakeServerIo io(subs_);
