@@ -50,7 +50,9 @@ ABSL_FLAG(std::string, subscribers, "0",
 ABSL_FLAG(std::string, mode, "closed",
           "open | closed | rfc | flood (as fast as the I/O goes, queries built once, "
           "answers counted by type only: overload tests)");
-ABSL_FLAG(std::string, rate, "", "open mode: queries per second, all threads together");
+ABSL_FLAG(std::string, rate, "",
+          "open mode: queries per second, all threads together; flood mode (optional): the "
+          "flood's queries per second (default: as fast as the I/O goes)");
 ABSL_FLAG(std::string, paced_rate, "",
           "flood mode: only the first concentrator floods; the others (well-behaved relays beside "
           "it) share this many queries/s, paced. The report gives sent/answered per giaddr");
@@ -152,7 +154,7 @@ int Main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "lq-storm --server ADDR --duration S --max-queries N (--leases CSV | --population "
       "PREFIX [--active-fraction F]) [--mode open --rate PPS | --mode closed --window W | "
-      "--mode rfc | --mode flood [--paced-rate PPS]] [--concentrators K] [--giaddr-base ADDR] [--subscribers N] [--mix "
+      "--mode rfc | --mode flood [--rate PPS] [--paced-rate PPS]] [--concentrators K] [--giaddr-base ADDR] [--subscribers N] [--mix "
       "ip=80,mac=10,cid=10] [--threads T] [--json]\n"
       "  DPDK path: add --dpdk='EAL ARGS' [--dpdk-port P] [--server-mac MAC], e.g.\n"
       "    --dpdk='-l 0-1 --no-huge -m 512 --no-pci --file-prefix lqs "
@@ -222,6 +224,9 @@ int Main(int argc, char** argv) {
     o.mode = StormMode::kRfc;
   } else if (mode == "flood") {
     o.mode = StormMode::kFlood;
+    if (!absl::GetFlag(FLAGS_rate).empty()) {  // optional: the flood on a schedule
+      o.rate = static_cast<double>(UintFlag(absl::GetFlag(FLAGS_rate), "--rate", 1, 100'000'000));
+    }
   } else {
     cli::UsageError("--mode", absl::StrCat("'", mode, "': expected open, closed, rfc or flood"));
   }

@@ -27,9 +27,10 @@
 
 namespace lqd::client {
 
-// kFlood: as fast as the I/O takes datagrams, each (concentrator, subscriber)
-// query encoded once and resent, nothing tracked per query: a load
-// generator for overload tests, cheaper per datagram than kOpen.
+// kFlood: as fast as the I/O takes datagrams (or at `rate`), each
+// (concentrator, subscriber) query encoded once and resent, nothing tracked
+// per query: a load generator for overload tests, cheaper per datagram than
+// kOpen.
 enum class StormMode { kOpen, kClosed, kRfc, kFlood };
 const char* StormModeName(StormMode m);  // "open", "closed", "rfc", "flood"
 

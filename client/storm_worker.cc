@@ -267,17 +267,35 @@ void StormWorker::RunFlood() {
   };
   const absl::Time paced_start = absl::Now();
   size_t next = 0, next_paced = 0;
-  uint64_t paced_sent = 0;
+  uint64_t paced_sent = 0, flood_sent = 0;
+  // How many of a schedule's `due` sends are still to go after `done`.
+  auto Due = [](double due, uint64_t done) {
+    return due <= static_cast<double>(done) ? uint64_t{0} : static_cast<uint64_t>(due) - done;
+  };
   bool budget_left = true;
+  constexpr uint32_t kTurn = 64;  // flood queries between two looks at the clock
   for (absl::Time now = paced_start; budget_left && now < End() && !sh_.stop.load(std::memory_order_relaxed);
        now = absl::Now()) {
-    // The paced ones first: their schedule is due whatever the flood does.
-    const double due = opt_.paced_rate * absl::ToDoubleSeconds(now - paced_start);
-    while (!paced.empty() && budget_left && static_cast<double>(paced_sent) < due) {
-      budget_left = send(paced, next_paced);
-      paced_sent += budget_left;
+    // The paced queries due now go out at random places among this turn's
+    // flood queries, not ahead of them: a full ring takes the head of a
+    // burst and refuses its tail, and on a real link a relay's query lands
+    // anywhere in the flood.
+    const double elapsed = absl::ToDoubleSeconds(now - paced_start);
+    uint64_t due_now = paced.empty() ? 0 : Due(opt_.paced_rate * elapsed, paced_sent);
+    // --rate: the flood itself on a schedule (several times a server's
+    // capacity but not more than it can drop); else as fast as the I/O goes.
+    const uint64_t turn = opt_.rate > 0 ? std::min<uint64_t>(kTurn, Due(opt_.rate * elapsed, flood_sent)) : kTurn;
+    for (uint32_t k = 0; k < kTurn && budget_left; ++k) {
+      while (due_now > 0 && budget_left && rng_.NextU32() % (kTurn - k) < due_now) {
+        budget_left = send(paced, next_paced);
+        paced_sent += budget_left;
+        --due_now;
+      }
+      if (budget_left && k < turn) {
+        budget_left = send(flood, next);
+        flood_sent += budget_left;
+      }
     }
-    for (int k = 0; k < 64 && budget_left; ++k) budget_left = send(flood, next);
     io_.Receive(absl::ZeroDuration(), on_answer);
   }
   // Answers still on their way: collected for --timeout, then the rest of

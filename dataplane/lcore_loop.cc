@@ -46,14 +46,17 @@ void Send(LcoreConf& lc, unsigned port_index, rte_mbuf* m) {
   lc.counters->tx += rte_eth_tx_buffer(p.port_id, lc.queue, lc.tx[port_index], m);
 }
 
-// Leasequery: everything between "UDP/67 to us" and "reply in the mbuf".
-// Returns true if `m` was consumed (queued for TX), false to free it.
-bool HandleLeaseQuery(LcoreConf& lc, const PortCtx& port, rte_mbuf* m, const Classified& c,
-                      const BurstCtx& b) {
+// Admission of a leasequery, in stage 1, before any copy, parse or
+// lease-store work: a refused or rate-limited requester costs classify and
+// this, nothing more. Under a flood from one relay that is what lets the
+// lcore drain the RX ring, so the well-behaved relays sharing the ring lose
+// fewer frames to it. giaddr is read at its fixed BOOTP offset (the parser
+// reads the same four bytes); a payload too short to hold it is left to
+// the parser, which drops it as truncated.
+bool Admit(LcoreConf& lc, std::span<const uint8_t> frame, const Classified& c, const BurstCtx& b) {
   LcoreCounters& ctr = *lc.counters;
-  const Shared& sh = *lc.shared;
   ++ctr.leasequery;
-  if (unlikely(!sh.ready->load(std::memory_order_acquire))) {
+  if (unlikely(!lc.shared->ready->load(std::memory_order_acquire))) {
     ++ctr.not_ready;  // silence beats a wrong UNASSIGNED
     return false;
   }
@@ -61,6 +64,26 @@ bool HandleLeaseQuery(LcoreConf& lc, const PortCtx& port, rte_mbuf* m, const Cla
     ++ctr.acl_drop;
     return false;
   }
+  if (c.payload_len < dhcp::kOffGiaddr + 4) return true;
+  const uint32_t giaddr = dhcp::LoadBe32(frame.data() + c.payload_off + dhcp::kOffGiaddr);
+  if (!b.acl->Allows(giaddr)) {
+    ++ctr.acl_drop;
+    return false;
+  }
+  if (!lc.rate_limiter->Allow(giaddr, b.tsc)) {
+    ++ctr.ratelimit_drop;
+    return false;
+  }
+  return true;
+}
+
+// Leasequery, admitted: everything between "UDP/67 to us" and "reply in
+// the mbuf". Returns true if `m` was consumed (queued for TX), false to
+// free it.
+bool HandleLeaseQuery(LcoreConf& lc, const PortCtx& port, rte_mbuf* m, const Classified& c,
+                      const BurstCtx& b) {
+  LcoreCounters& ctr = *lc.counters;
+  const Shared& sh = *lc.shared;
   uint8_t* frame = rte_pktmbuf_mtod(m, uint8_t*);
   if (c.payload_len > sizeof lc.query_copy) {
     ++ctr.no_room;
@@ -69,14 +92,6 @@ bool HandleLeaseQuery(LcoreConf& lc, const PortCtx& port, rte_mbuf* m, const Cla
   std::memcpy(lc.query_copy, frame + c.payload_off, c.payload_len);
   if (auto err = dhcp::ParseMessage({lc.query_copy, c.payload_len}, lc.parsed)) {
     ++ctr.parse_error[static_cast<size_t>(*err)];
-    return false;
-  }
-  if (!b.acl->Allows(lc.parsed.giaddr)) {
-    ++ctr.acl_drop;
-    return false;
-  }
-  if (!lc.rate_limiter->Allow(lc.parsed.giaddr, b.tsc)) {
-    ++ctr.ratelimit_drop;
     return false;
   }
 
@@ -130,9 +145,10 @@ struct PendingQuery {
 };
 
 // Stage 1 for one frame: classify; ARP, ICMP echo, exception frames and
-// drops are finished here. A leasequery is parked in `pending` (returns
-// true) after the first lease-store prefetch hint for it.
-bool ClassifyOrFinish(LcoreConf& lc, unsigned port_index, rte_mbuf* m, PendingQuery& pending) {
+// drops are finished here. An admitted leasequery is parked in `pending`
+// (returns true) after the first lease-store prefetch hint for it.
+bool ClassifyOrFinish(LcoreConf& lc, unsigned port_index, rte_mbuf* m, const BurstCtx& b,
+                      PendingQuery& pending) {
   LcoreCounters& ctr = *lc.counters;
   const PortCtx& port = lc.shared->ports[port_index];
   if (unlikely(m->nb_segs != 1)) {  // 2 KB mbufs and a 1500 MTU: only jumbo frames
@@ -145,6 +161,7 @@ bool ClassifyOrFinish(LcoreConf& lc, unsigned port_index, rte_mbuf* m, PendingQu
   bool send = false;
   switch (c.cls) {
     case FrameClass::kLeaseQuery:
+      if (!Admit(lc, frame, c, b)) break;  // counted, freed below
       lc.shared->engine->Prefetch(PrefetchStage::kSlot, frame.subspan(c.payload_off, c.payload_len));
       pending = {m, c};
       return true;
@@ -177,7 +194,8 @@ bool ClassifyOrFinish(LcoreConf& lc, unsigned port_index, rte_mbuf* m, PendingQu
 // of the whole burst overlap (a lookup at a million leases is two dependent
 // misses: the index slot, then the record):
 //   1. classify every frame (prefetching frames ahead); finish all but the
-//      leasequeries, which get the index-slot prefetch and wait;
+//      leasequeries; admit those (ACL, rate limit), which then get the
+//      index-slot prefetch and wait;
 //   2. for every leasequery, prefetch the lease record (its slot has arrived);
 //   3. answer every leasequery and queue the replies.
 void HandleBurst(LcoreConf& lc, unsigned port_index, rte_mbuf** pkts, uint16_t nb,
@@ -189,7 +207,7 @@ void HandleBurst(LcoreConf& lc, unsigned port_index, rte_mbuf** pkts, uint16_t n
     rte_prefetch0(rte_pktmbuf_mtod(pkts[j], void*));
   for (int j = 0; j < nb; ++j) {
     if (j + kPrefetchOffset < nb) rte_prefetch0(rte_pktmbuf_mtod(pkts[j + kPrefetchOffset], void*));
-    n_lq += ClassifyOrFinish(lc, port_index, pkts[j], lq[n_lq]);
+    n_lq += ClassifyOrFinish(lc, port_index, pkts[j], b, lq[n_lq]);
   }
   for (unsigned i = 0; i < n_lq; ++i) {
     const uint8_t* frame = rte_pktmbuf_mtod(lq[i].m, const uint8_t*);

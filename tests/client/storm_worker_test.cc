@@ -238,6 +238,19 @@ TEST_F(StormWorkerTest, FloodWithPacedRateFloodsFromTheFirstGiaddrOnlyAndCountsP
   EXPECT_GT(r.per_concentrator[0].sent, paced);
 }
 
+TEST_F(StormWorkerTest, FloodWithRateKeepsToItsSchedule) {
+  opt_.mode = StormMode::kFlood;
+  opt_.rate = 1000;
+  opt_.duration_s = 0.3;
+  opt_.max_queries = 1'000'000'000;
+  FakeServerIo io(subs_);
+  Run(io);
+  // Never ahead of 1000/s for 0.3 s, whatever the machine's speed; started.
+  EXPECT_GE(sh_.sent.load(), 1u);
+  EXPECT_LE(sh_.sent.load(), 301u);
+  EXPECT_EQ(sh_.answered.load(), sh_.sent.load());
+}
+
 TEST_F(StormWorkerTest, RfcModeAsksEachSubscriberOnce) {
   opt_.mode = StormMode::kRfc;
   FakeServerIo io(subs_);

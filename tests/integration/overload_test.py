@@ -31,15 +31,24 @@ relays are answered in full (closed loop, every query), and lqd's VmRSS
 grew less than 4 MiB from before the floods.
   3. several times capacity, over memif: on net_af_packet the generator's
      CPU pays the kernel's veth delivery, so phases 1-2 reach only 1.1-2x.
-     A second lqd on a net_memif port (no kernel on either side) and
-     `lq-storm --mode flood` (queries built once, nothing tracked per
-     query): capacity by closed loop, then the flood. The flood offers
-     >= 3x capacity (capacity = the closed loop's rate or what lqd answered
-     under the flood, whichever is higher) and the ring overflows (frames
-     lq-storm could not hand over); every query lqd read was answered and
-     every reply sent arrived or was counted as a TX-ring drop; lqd answers
-     >= 0.3 x capacity (no collapse); the API answers within 2 s; VmRSS
-     grows < 4 MiB once traffic flows.
+     A fresh lqd on a net_memif port for each run (no kernel on either
+     side) and `lq-storm --mode flood` (queries built once, nothing tracked
+     per query) from giaddr 192.0.3.50, with 4 relays (192.0.3.51-54, 800
+     queries/s together, `--paced-rate`) mixed at random into the same
+     stream, so into the same RX ring. First capacity by closed loop, then:
+     a. the flood flat out, no limit: it offers >= 3x capacity (the
+        closed loop's rate or what lqd answered under the flood, whichever
+        is higher) and the ring overflows (frames lq-storm could not hand
+        over); every query lqd read was answered; lqd answers >= 0.3 x
+        capacity (no collapse);
+     b. the flood at 4x capacity (`--rate`), no limit: for comparison;
+     c. the same with the 2000 pps per-requester limit: the flooder is held
+        to its bucket and every query lqd read and did not answer is a
+        ratelimit_drop; the relays are answered >= 0.5 of the time and
+        >= 10x as often as the flooder; lqd answers < 0.2 x what it
+        answered in b (its capacity is not spent on the flooder).
+     In each: every reply sent arrived or was counted as a TX-ring drop,
+     the API answers within 2 s, VmRSS grows < 4 MiB once traffic flows.
 Under a sanitizer build (LQD_SANITIZED set by scripts/test.sh) every phase
 runs and every count is checked, but not the rate ratios nor VmRSS.
 
@@ -77,6 +86,7 @@ API_DEADLINE_S = 2.0
 # Phase 3: a second lqd on a memif port, flooded by `lq-storm --mode flood`.
 MEMIF_SERVER, MEMIF_GIADDR, MEMIF_MGMT = "192.0.3.1", "192.0.3.50", 18291
 SEVERAL = 3.0  # "several times capacity"
+FAIR_X = 4.0  # the fixed-rate floods of the memif fairness check, x capacity
 # Under ASan/TSan (scripts/test.sh sets LQD_SANITIZED) every phase runs and
 # every count is checked, but not the rate ratios (instrumented lqd and
 # lq-storm are slower by different factors) nor VmRSS (ASan's quarantine
@@ -357,7 +367,7 @@ class Test:
 
 
     # ---- phase 3: memif, several times capacity
-    def memif_run(self, args, what, probe_api=False):
+    def memif_run(self, args, what, probe_api=False, concentrators=1, limit=False):
         """A fresh lqd on a memif port (server) and lq-storm --dpdk on the
         other end (client, --dpdk-hold). Returns (report, lqd counter delta,
         frames lq-storm could not hand to the ring, lqd VmRSS before/after).
@@ -375,6 +385,7 @@ class Test:
             "authoritative-ranges": [POPULATION],
             "leases": self.config["leases"],
             "control": {"management": {"address": "127.0.0.1", "port": MEMIF_MGMT}},
+            **({"rate-limit": {"per-requester-pps": LIMIT_PPS, "burst": LIMIT_BURST}} if limit else {}),
         })
         self.memif_lqd = lqd
         lqd.start()
@@ -383,7 +394,8 @@ class Test:
         self.prefixes.append(prefix)
         eal = ("--lcores 0@1,1@0 --no-huge -m 512 --no-pci --file-prefix %s --vdev "
                "net_memif0,role=client,id=0,socket-abstract=no,socket=%s" % (prefix, sock))
-        cmd = [self.storm, "--server", MEMIF_SERVER, "--giaddr-base", MEMIF_GIADDR, "--concentrators", "1",
+        cmd = [self.storm, "--server", MEMIF_SERVER, "--giaddr-base", MEMIF_GIADDR, "--concentrators",
+               str(concentrators),
                "--population", POPULATION, "--json", "--dpdk=" + eal, "--dpdk-hold"] + args
         before = lqd.stats()
         errf = tempfile.TemporaryFile(mode="w+")
@@ -423,6 +435,54 @@ class Test:
         d = {k: after[k] - before[k] for k in after if isinstance(after[k], int)}
         return json.loads(line), d, int(m.group(1)) if m else 0, (rss0, rss1)
 
+    def memif_flood(self, what, limit, rate=None):
+        """The memif flood from MEMIF_GIADDR (at `rate` queries/s, or as
+        fast as lq-storm goes) with GOOD_N paced relays (GOOD_RATE queries/s
+        together, on the same ring, from the same generator) beside it.
+        Returns the figures the checks need."""
+        rep, d, not_sent, rss = self.memif_run(
+            ["--mode", "flood", "--paced-rate", str(GOOD_RATE), "--duration", "8", "--timeout", "1",
+             "--max-queries", "1000000000"] + (["--rate", str(int(rate))] if rate else []),
+            what, probe_api=True, concentrators=1 + GOOD_N, limit=limit)
+        secs = rep["elapsed_s"]
+        per = rep["per_concentrator"]
+        h.expect(per and len(per) == 1 + GOOD_N and per[0]["giaddr"] == MEMIF_GIADDR,
+                 "%s: lq-storm reports per giaddr, the flooder first" % what, rep)
+        flood, good = per[0], per[1:]
+        f = {
+            "secs": secs, "offered": rep["sent"] / secs, "answered": d["replies"] / secs,
+            "not_sent": not_sent, "accepted": 1.0 - not_sent / max(1, rep["sent"]),
+            "flood_frac": flood["answered"] / max(1, flood["sent"]),
+            "good_sent": sum(g["sent"] for g in good), "good_answered": sum(g["answered"] for g in good),
+            "rss": rss, "rep": rep, "d": d, "flood": flood,
+        }
+        f["good_frac"] = f["good_answered"] / max(1, f["good_sent"])
+        print("%s: offered %.0f queries/s, %d not taken by the full ring (accepted %.3f), lqd read %d, "
+              "answered %.0f/s; flooder answered %d of %d (%.3f); %d relays answered %d of %d (%.3f); "
+              "ratelimit_drops %d; lqd VmRSS %d -> %d kB" %
+              (what, f["offered"], not_sent, f["accepted"], d["rx_frames"], f["answered"], flood["answered"],
+               flood["sent"], f["flood_frac"], GOOD_N, f["good_answered"], f["good_sent"], f["good_frac"],
+               d.get("ratelimit_drops", 0), rss[0], rss[1]), flush=True)
+        # Counts that hold whatever the machine's speed.
+        h.expect(rep["answered"] == d["tx_frames"] - d.get("arp_replies", 0),
+                 "%s: lq-storm received every reply lqd sent" % what, (rep, d))
+        h.expect(d["replies"] == d["tx_frames"] - d.get("arp_replies", 0) + d.get("tx_full_drops", 0),
+                 "%s: every reply lqd built was sent or counted as a TX-ring drop" % what, d)
+        # The relays stay on their schedule: 800/s together for 8 s.
+        h.expect(f["good_sent"] >= GOOD_RATE * 4, "%s: the paced relays sent" % what, rep)
+        if limit:
+            # Every query lqd read and did not answer was the limiter's
+            # (the relays are far under their buckets), and the flooder got
+            # no more than its bucket.
+            h.expect(d["ratelimit_drops"] > 0 and d["ratelimit_drops"] == d["leasequeries"] - d["replies"],
+                     "%s: the flooder's excess lqd read is counted as ratelimit_drops" % what, d)
+            h.expect(flood["answered"] <= LIMIT_PPS * (secs + 1) + LIMIT_BURST,
+                     "%s: flooder answered more than its bucket allows" % what, flood)
+        else:
+            h.expect(d["replies"] == d["leasequeries"] and d["leasequeries"] > 0,
+                     "%s: every query lqd took off the memif ring was answered" % what, d)
+        return f
+
     def memif_overload(self):
         rep, d, _, _ = self.memif_run(["--mode", "closed", "--window", "256", "--duration", "4",
                                        "--max-queries", "100000000"], "memif capacity")
@@ -430,36 +490,51 @@ class Test:
         h.expect(d["replies"] == rep["answered"], "lqd's replies equal lq-storm's answers", (rep, d))
         cap = rep["answered"] / rep["elapsed_s"]
         print("memif capacity (closed loop, 256 in flight): %.0f replies/s" % cap, flush=True)
-        rep, d, not_sent, (rss0, rss1) = self.memif_run(
-            ["--mode", "flood", "--duration", "8", "--timeout", "1", "--max-queries", "1000000000"],
-            "memif flood", probe_api=True)
-        secs = rep["elapsed_s"]
-        offered, answered = rep["sent"] / secs, d["replies"] / secs
-        print("memif flood: offered %.0f queries/s (%.1fx capacity), %d not taken by the full ring "
-              "(%.0f %%), lqd read %d, answered %.0f/s (%.2f of capacity; offered/answered %.1f); lqd VmRSS "
-              "%d -> %d kB" % (offered, offered / cap, not_sent, 100.0 * not_sent / max(1, rep["sent"]), d["rx_frames"],
-               answered, answered / cap, offered / max(1.0, answered), rss0, rss1), flush=True)
-        h.expect(d["replies"] == d["leasequeries"] and d["leasequeries"] > 0,
-                 "every query lqd took off the memif ring was answered", d)
-        # lqd's replies left through its TX ring or, when lq-storm (busy
-        # sending) left that ring full, were counted as tx_full_drops; every
-        # frame it sent arrived (its ARP replies apart).
-        h.expect(d["replies"] == d["tx_frames"] - d.get("arp_replies", 0) + d.get("tx_full_drops", 0),
-                 "every reply lqd built was sent or counted as a TX-ring drop", d)
-        h.expect(rep["answered"] == d["tx_frames"] - d.get("arp_replies", 0),
-                 "lq-storm received every reply lqd sent", (rep, d))
+        free = self.memif_flood("memif flood, no rate limit", limit=False)
+        # Fairness on one shared ring at FAIR_X times capacity: the flood at
+        # a fixed rate (beyond what lqd answers, within what it can drop),
+        # without and with the per-requester limit.
+        fair_rate = FAIR_X * cap
+        unfair = self.memif_flood("memif %.0fx flood, no rate limit" % FAIR_X, limit=False, rate=fair_rate)
+        held = self.memif_flood("memif %.0fx flood, rate limit %d pps" % (FAIR_X, LIMIT_PPS), limit=True,
+                                rate=fair_rate)
+        for f, what in ((free, "flat out, no limit"), (unfair, "%.0fx, no limit" % FAIR_X),
+                        (held, "%.0fx, rate limit" % FAIR_X)):
+            print("memif flood, %s: %.1fx capacity offered, lqd answered %.2f of capacity; relays %.3f, "
+                  "flooder %.3f" % (what, f["offered"] / cap, f["answered"] / cap, f["good_frac"],
+                                    f["flood_frac"]), flush=True)
         if SANITIZED:
             print("NOTE: sanitizer build: rate ratios not asserted", flush=True)
             return
         # Capacity: the closed loop's rate or, if higher, what lqd answered
         # under the flood (the closed loop also waits on the generator).
-        top = max(cap, answered)
-        h.expect(offered >= SEVERAL * top, "the flood offered %.1fx capacity, not %.0fx" % (offered / top, SEVERAL),
-                 rep)
-        h.expect(not_sent > 0, "the ring overflowed (the excess was dropped at the ring)", rep)
-        h.expect(rss1 - rss0 < RSS_GROWTH_MAX_KB, "lqd's memory grew %d kB during the memif flood" % (rss1 - rss0))
-        h.expect(answered >= 0.3 * cap, "answered %.0f/s under a %.1fx overload < 0.3 x capacity %.0f/s" %
-                 (answered, offered / cap, cap), d)
+        top = max(cap, free["answered"])
+        h.expect(free["offered"] >= SEVERAL * top,
+                 "the flood offered %.1fx capacity, not %.0fx" % (free["offered"] / top, SEVERAL), free["rep"])
+        h.expect(free["not_sent"] > 0, "the ring overflowed (the excess was dropped at the ring)", free["rep"])
+        h.expect(free["answered"] >= 0.3 * cap, "answered %.0f/s under a %.1fx overload < 0.3 x capacity %.0f/s" %
+                 (free["answered"], free["offered"] / cap, cap), free["d"])
+        for f in (free, unfair, held):
+            h.expect(f["rss"][1] - f["rss"][0] < RSS_GROWTH_MAX_KB,
+                     "lqd's memory grew %d kB during a memif flood" % (f["rss"][1] - f["rss"][0]))
+        # The fixed-rate floods really were several times capacity.
+        for f in (unfair, held):
+            h.expect(f["offered"] >= SEVERAL * cap, "a %.0fx flood offered only %.1fx capacity" %
+                     (FAIR_X, f["offered"] / cap), f["rep"])
+        # With the limiter the flooder is held to its bucket (checked in
+        # memif_flood) and the relays sharing its ring are not starved:
+        # answered at least half the time and 10x as often as the flooder.
+        # What the relays lose here is lost at the ring while lqd's worker
+        # is off its (shared) CPU: no software limit behind the ring can
+        # save those frames. Without the limiter (printed above for
+        # comparison) lqd spends its capacity answering the flooder.
+        h.expect(held["good_frac"] >= 0.5, "relays answered %.3f under a %.0fx flood with the limiter" %
+                 (held["good_frac"], FAIR_X), held["rep"])
+        h.expect(held["good_frac"] >= 10 * held["flood_frac"],
+                 "relays answered %.3f, not 10x the flooder's %.3f" % (held["good_frac"], held["flood_frac"]))
+        h.expect(held["answered"] < 0.2 * unfair["answered"],
+                 "with the limiter lqd still spent its capacity on the flood (%.0f/s answered, %.0f/s without)" %
+                 (held["answered"], unfair["answered"]))
 
 
 def main():
