@@ -34,8 +34,14 @@
 // shared with other work this is the figure that compares. --json writes
 // all of it (scripts/bench_report.py renders it); exit 3 if a rep lost frames.
 //
+// A third mode, lqd-limited, is the same LcoreMain with a per-requester
+// limit of 1 query/s (burst 1): every frame but the first is dropped at
+// admission, so its busy cycles per frame are what an over-rate relay's
+// flood costs the lcore (no reply comes back: a frame counts as done once
+// the loop took it off the RX ring).
+//
 // LcoreMain is not changed: it runs until lqd::dataplane::force_quit, which
-// the generator sets once every reply is back (and clears before a rep).
+// the generator sets once every frame is done (and clears before a rep).
 #include <pthread.h>
 #include <time.h>
 #include <unistd.h>
@@ -303,10 +309,12 @@ double ThreadCpu(clockid_t c) {
   return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
-// Feeds `rxr`, drains `txr` until warmup + packets replies are back (or no
-// progress for 2 s). Same code for both modes.
+// Feeds `rxr`, drains `txr` until warmup + packets frames are done (or no
+// progress for 2 s). Same code for every mode. `replies`: a frame is done
+// when its reply is back; otherwise (lqd-limited, which drops them) when
+// the loop under test took it off the RX ring.
 RunResult Generate(const Options& o, rte_ring* rxr, rte_ring* txr, rte_mempool* pool,
-                   const std::vector<Frame>& frames) {
+                   const std::vector<Frame>& frames, bool replies = true) {
   RunResult r;
   const uint64_t total = o.warmup + o.packets;
   const uint64_t hz = rte_get_tsc_hz();
@@ -331,7 +339,7 @@ RunResult Generate(const Options& o, rte_ring* rxr, rte_ring* txr, rte_mempool* 
       spare.push_back(burst[i]);
     }
     const uint64_t before = recv;
-    recv += n;
+    recv = replies ? recv + n : sent - rte_ring_count(rxr);
     if (before < o.warmup && recv >= o.warmup) {
       t0 = rte_rdtsc();
       poll0 = g_poll;  // racy snapshot of counters another core writes: good to a burst
@@ -422,7 +430,7 @@ struct Bench {
   std::vector<Frame> frames;
 };
 
-RunResult RunLqd(Bench& b, unsigned rep) {
+RunResult RunLqd(Bench& b, unsigned rep, bool limited = false) {
   LcoreCounters counters;
   auto lc = std::make_unique<LcoreConf>();
   lc->lcore_id = b.dut_lcore;
@@ -430,7 +438,8 @@ RunResult RunLqd(Bench& b, unsigned rep) {
   lc->writer = false;  // the main lcore (here: the generator) is lqd's control thread
   lc->shared = b.shared.get();
   lc->counters = &counters;
-  lc->rate_limiter = std::make_unique<dataplane::RateLimiter>(0, 0, rte_get_tsc_hz());  // config default: off
+  // Config default: off. lqd-limited: 1 query/s, burst 1.
+  lc->rate_limiter = std::make_unique<dataplane::RateLimiter>(limited ? 1 : 0, limited ? 1 : 0, rte_get_tsc_hz());
   lc->reader = b.store->qsbr().RegisterReader();
   if (lc->reader < 0 || !dataplane::InitLcoreTx(*lc)) {
     std::fprintf(stderr, "cannot set up the lcore\n");
@@ -440,12 +449,12 @@ RunResult RunLqd(Bench& b, unsigned rep) {
   g_dut_started.store(false);
   g_poll = PollStats{};
   if (rte_eal_remote_launch(LqdLoop, lc.get(), b.dut_lcore) != 0) std::exit(1);
-  RunResult r = Generate(b.o, b.rxr, b.txr, b.pool, b.frames);
+  RunResult r = Generate(b.o, b.rxr, b.txr, b.pool, b.frames, !limited);
   dataplane::force_quit.store(true);
   rte_eal_wait_lcore(b.dut_lcore);
   dataplane::FreeLcoreTx(*lc);
   b.store->qsbr().UnregisterReader(lc->reader);
-  r.mode = "lqd";
+  r.mode = limited ? "lqd-limited" : "lqd";
   r.rep = rep;
   dataplane::ForEachCounter(counters, [&](const std::string& name, uint64_t v) {
     if (v != 0) r.counters.emplace_back(name, v);
@@ -480,6 +489,9 @@ uint64_t Counter(const RunResult& r, const char* name) {
 // ACTIVE answer with no drop counted anywhere.
 bool LossFree(const RunResult& r) {
   if (r.timed_out || r.sent != r.received || r.bad_replies != 0) return false;
+  if (r.mode == "lqd-limited")  // one query a second answered, every other one a rate-limit drop
+    return Counter(r, "rx_frames") == r.sent && Counter(r, "replies") + Counter(r, "ratelimit_drops") == r.sent &&
+           Counter(r, "replies") < 1 + r.sent / 1000;
   if (r.mode == "lqd")
     return Counter(r, "rx_frames") == r.sent && Counter(r, "replies") == r.sent &&
            Counter(r, "tx_frames") == r.sent && Counter(r, "reply.active") == r.sent &&
@@ -599,9 +611,10 @@ int Main(int argc, char** argv) {
               o.reps, static_cast<double>(hz) / 1e6, rte_get_main_lcore(), b.dut_lcore, lcores.c_str());
   std::fflush(stdout);
 
-  // Side by side: lqd and MAC-swap alternate, the order flips every rep.
+  // Side by side: lqd and MAC-swap alternate, the order flips every rep;
+  // lqd-limited follows.
   std::vector<RunResult> runs;
-  std::vector<double> ratios, busy_ratios;
+  std::vector<double> ratios, busy_ratios, drop_ratios;
   bool all_ok = true;
   for (unsigned rep = 0; rep < o.reps; ++rep) {
     RunResult a, m;
@@ -612,11 +625,12 @@ int Main(int argc, char** argv) {
       m = RunMacSwap(b, rep);
       a = RunLqd(b, rep);
     }
-    for (const RunResult* r : {&a, &m}) {
+    RunResult l = RunLqd(b, rep, /*limited=*/true);
+    for (const RunResult* r : {&a, &m, &l}) {
       const bool ok = LossFree(*r);
       all_ok &= ok;
-      std::printf("rep %u %-8s %9.0f replies/s  %6.0f cyc/pkt wall  %6.0f cpu  %6.0f busy  loop cpu %3.0f %%  "
-                  "empty polls %4.1f %%  frames/poll %4.1f  rx ring %5.1f  sent %llu recv %llu  %s\n",
+      std::printf("rep %u %-11s %9.0f frames/s  %6.0f cyc/pkt wall  %6.0f cpu  %6.0f busy  loop cpu %3.0f %%  "
+                  "empty polls %4.1f %%  frames/poll %4.1f  rx ring %5.1f  sent %llu done %llu  %s\n",
                   rep, r->mode.c_str(), r->rate, r->cyc_wall, r->cyc_cpu, BusyCyc(*r),
                   r->wall_s > 0 ? 100 * r->dut_cpu_s / r->wall_s : 0,
                   r->poll.polls ? 100.0 * static_cast<double>(r->poll.empty) / static_cast<double>(r->poll.polls) : 0,
@@ -627,11 +641,15 @@ int Main(int argc, char** argv) {
     }
     if (m.rate > 0) ratios.push_back(a.rate / m.rate);
     if (BusyCyc(a) > 0) busy_ratios.push_back(BusyCyc(m) / BusyCyc(a));
-    std::printf("rep %u lqd/macswap %.3f (wall rates), %.3f (busy cycles per frame, macswap/lqd)\n", rep,
-                ratios.empty() ? 0.0 : ratios.back(), busy_ratios.empty() ? 0.0 : busy_ratios.back());
+    if (BusyCyc(a) > 0) drop_ratios.push_back(BusyCyc(l) / BusyCyc(a));
+    std::printf("rep %u lqd/macswap %.3f (wall rates), %.3f (busy cycles per frame, macswap/lqd); "
+                "rate-limited drop / answer %.3f (busy cycles per frame)\n", rep,
+                ratios.empty() ? 0.0 : ratios.back(), busy_ratios.empty() ? 0.0 : busy_ratios.back(),
+                drop_ratios.empty() ? 0.0 : drop_ratios.back());
     std::fflush(stdout);
     runs.push_back(std::move(a));
     runs.push_back(std::move(m));
+    runs.push_back(std::move(l));
   }
   const double med = Median(ratios);
   std::printf("lqd/macswap ratio: median %.3f (min %.3f, max %.3f) over %zu reps; goal >= 0.5: %s\n", med,
@@ -641,6 +659,10 @@ int Main(int argc, char** argv) {
     std::printf("on-CPU cost ratio (macswap busy cycles / lqd busy cycles per frame): median %.3f (min %.3f, max %.3f)\n",
                 Median(busy_ratios), *std::min_element(busy_ratios.begin(), busy_ratios.end()),
                 *std::max_element(busy_ratios.begin(), busy_ratios.end()));
+  if (!drop_ratios.empty())
+    std::printf("rate-limited drop cost / answer cost (busy cycles per frame): median %.3f (min %.3f, max %.3f)\n",
+                Median(drop_ratios), *std::min_element(drop_ratios.begin(), drop_ratios.end()),
+                *std::max_element(drop_ratios.begin(), drop_ratios.end()));
 
   if (!o.json.empty()) {
     FILE* f = std::fopen(o.json.c_str(), "w");
