@@ -417,6 +417,14 @@ def dp_summary(d):
         out[name + "_loss"] = all(runs[i]["zero_loss"] for i in reps)
         out[name + "_sent"] = sum(runs[i]["sent"] for i in reps)
         out[name + "_recv"] = sum(runs[i]["received"] for i in reps)
+    # lqd-limited (the same loop, 1 pps per requester: every frame but one a
+    # second dropped at admission), when the harness ran it.
+    lim = by.get("lqd-limited", {})
+    lreps = [i for i in reps if i in lim]
+    out["limited_busy"] = _med([lim[i]["cyc_per_pkt_busy"] for i in lreps]) if lreps else None
+    out["limited_ratio"] = _med([lim[i]["cyc_per_pkt_busy"] / lqd[i]["cyc_per_pkt_busy"] for i in lreps
+                                 if lqd[i].get("cyc_per_pkt_busy")]) if lreps else None
+    out["limited_loss"] = all(lim[i]["zero_loss"] for i in lreps)
     return out
 
 
@@ -464,6 +472,14 @@ def dataplane_section(r, w):
       f"{_fr(dp['ratio'], 1, '{:.3f}')} by wall rate** (per-rep ratios, median (min..max)); goal >= {GOAL_DP_RATIO}: "
       + ("**met**." if okb else "**missed**."))
     w("")
+    if dp.get("limited_busy"):
+        w(f"A query from a relay over its rate limit (mode **lqd-limited**: the same loop with "
+          f"`per-requester-pps` 1, every frame but one a second dropped at admission, before the query is "
+          f"copied, parsed or looked up) costs {_fr(dp['limited_busy'], 1, '{:.0f}')} on-CPU cycles, "
+          f"{_fr(dp['limited_ratio'], 1, '{:.3f}')} of an answered one in the same reps"
+          + ("" if dp["limited_loss"] else " (**counts did not add up in some rep**)")
+          + ": what a flooding relay costs the lcore once its bucket is empty.")
+        w("")
     notes = []
     e = r.get("engine", "BM_EngineEndToEnd/leases:1000000/regime:0")
     if e and r.mhz == r.mhz and dp["lqd_busy"]:
