@@ -49,7 +49,7 @@ int64_t NowMs() {
 
 }  // namespace
 
-const std::string& HttpRequest::Header(const std::string& name) const {
+const std::string& HttpRequest::Header(std::string_view name) const {
   static const std::string kEmpty;
   for (const auto& [k, v] : headers)
     if (k == name) return v;
@@ -264,7 +264,10 @@ bool HttpServer::Process(int fd, Conn& c) {
       }
       return true;  // need more bytes
     }
-    HttpRequest req;
+    // One request object for every request: assign() reuses the buffers
+    // the previous request grew, so a keep-alive stream of similar
+    // requests parses without allocating.
+    HttpRequest& req = req_;
     absl::string_view head(c.in.data() + done, end - done);
     size_t line_end = head.find("\r\n");
     absl::string_view request_line = head.substr(0, line_end);
@@ -275,21 +278,27 @@ bool HttpServer::Process(int fd, Conn& c) {
       Respond(c, {400, "text/plain", "malformed request line\n"}, false);
       return false;
     }
-    req.method = std::string(request_line.substr(0, sp1));
-    req.target = std::string(request_line.substr(sp1 + 1, sp2 - sp1 - 1));
+    req.method.assign(request_line.data(), sp1);
+    req.target.assign(request_line.data() + sp1 + 1, sp2 - sp1 - 1);
     const bool http10 = request_line.substr(sp2 + 1) == "HTTP/1.0";
     size_t pos = line_end == absl::string_view::npos ? head.size() : line_end + 2;
+    size_t nheaders = 0;
     while (pos < head.size()) {
       size_t e = head.find("\r\n", pos);
       if (e == absl::string_view::npos) e = head.size();
       absl::string_view line = head.substr(pos, e - pos);
       const size_t colon = line.find(':');
       if (colon != absl::string_view::npos) {
-        req.headers.emplace_back(absl::AsciiStrToLower(line.substr(0, colon)),
-                                 std::string(absl::StripAsciiWhitespace(line.substr(colon + 1))));
+        if (nheaders == req.headers.size()) req.headers.emplace_back();
+        auto& [name, value] = req.headers[nheaders++];
+        name.assign(line.data(), colon);
+        absl::AsciiStrToLower(&name);
+        const absl::string_view v = absl::StripAsciiWhitespace(line.substr(colon + 1));
+        value.assign(v.data(), v.size());
       }
       pos = e + 2;
     }
+    req.headers.resize(nheaders);  // drops what a previous request had beyond these
     if (!req.Header("transfer-encoding").empty()) {
       ++counters_.bad_requests;
       Respond(c, {411, "text/plain", "chunked bodies are not supported; send Content-Length\n"}, false);
@@ -323,6 +332,8 @@ bool HttpServer::Process(int fd, Conn& c) {
     } else {
       Respond(c, handler_(req), keep_alive);
     }
+    // A rare big body (a management upload) does not pin its buffer.
+    if (req.body.capacity() > (64 << 10)) std::string().swap(req.body);
   }
   return !c.close_after_write;
 }

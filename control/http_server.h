@@ -26,6 +26,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -35,18 +36,23 @@
 
 namespace lqd::control {
 
+// Handed to the handler by const reference and valid only during the
+// call: the server reuses one object (and its strings' buffers) for every
+// request, so parsing a keep-alive stream allocates nothing per request.
 struct HttpRequest {
   std::string method;
   std::string target;
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
   // Value of a header (name in lower case), or "".
-  const std::string& Header(const std::string& name) const;
+  const std::string& Header(std::string_view name) const;
 };
 
 struct HttpResponse {
   int status = 200;
-  std::string content_type = "application/json";
+  // Static storage (a string literal): every response has one of a handful
+  // of types, and a std::string would allocate for "application/json".
+  const char* content_type = "application/json";
   std::string body;
 };
 
@@ -151,6 +157,7 @@ class HttpServer {
   absl::flat_hash_map<int, Conn> conns_;
   HttpServerCounters counters_;
   int64_t next_expiry_check_ms_ = 0;
+  HttpRequest req_;  // reused by Process (see HttpRequest)
 };
 
 }  // namespace lqd::control

@@ -31,8 +31,9 @@ struct KeaCommand {
 
 // Parses one command body. Errors say what is wrong with which field
 // ("arguments.ip-address: 'x' is not an IPv4 address").
-// A fast scanner takes the usual lease4-update/lease4-del; anything else
-// goes to the nlohmann DOM parse (ParseKeaCommandDom), same results.
+// A fast scanner (kea_ha_command_fast.h) takes the usual lease4-update /
+// lease4-del; anything else goes to the nlohmann DOM parse
+// (ParseKeaCommandDom), same results.
 absl::StatusOr<KeaCommand> ParseKeaCommand(std::string_view body);
 // The DOM path alone (tests compare the two).
 absl::StatusOr<KeaCommand> ParseKeaCommandDom(std::string_view body);

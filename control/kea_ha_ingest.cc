@@ -35,10 +35,10 @@ HttpResponse KeaHaIngest::Handle(const HttpRequest& req) {
     ++counters_.updates;
   }
   if (out == Replica::Outcome::kApplied && before_ack_) before_ack_(cmd->update);
-  return {200, "application/json",
-          KeaResponse(KeaResult::kSuccess, cmd->update.kind == LeaseUpdate::Kind::kDelete
-                                               ? "IPv4 lease deleted."
-                                               : "IPv4 lease updated.")};
+  // The two acknowledgements are constant: built once, copied per update.
+  static const std::string kDeleted = KeaResponse(KeaResult::kSuccess, "IPv4 lease deleted.");
+  static const std::string kUpdated = KeaResponse(KeaResult::kSuccess, "IPv4 lease updated.");
+  return {200, "application/json", cmd->update.kind == LeaseUpdate::Kind::kDelete ? kDeleted : kUpdated};
 }
 
 }  // namespace lqd::control

@@ -114,6 +114,30 @@ TEST_F(HttpServerTest, KeepAliveServesManyRequestsOnOneConnection) {
   EXPECT_EQ(handled_.load(), 50);
 }
 
+// The server reuses one HttpRequest for every request: what a handler sees
+// must be exactly the current request, never a leftover of an earlier one
+// (headers it had and this one lacks, a longer body), across pipelined
+// requests on one connection and across connections.
+TEST_F(HttpServerTest, EachRequestSeesOnlyItsOwnHeadersAndBody) {
+  Start({}, [](const HttpRequest& r) {
+    std::string seen = r.method + " " + r.target + " [" + r.body + "] x-a=" + r.Header("x-a") +
+                       " n=" + std::to_string(r.headers.size());
+    return HttpResponse{200, "text/plain", seen};
+  });
+  Client a(server_->port()), b(server_->port());
+  ASSERT_TRUE(a.ok() && b.ok());
+  // Pipelined: all three in one send.
+  a.Send(Post(std::string(3000, 'x'), "X-A: one\r\nX-B: two\r\n") + Post("short") +
+         "GET /metrics HTTP/1.1\r\nHost: h\r\n\r\n");
+  std::string r1 = a.ReadResponse(), r2 = a.ReadResponse(), r3 = a.ReadResponse();
+  EXPECT_NE(r1.find("POST / [" + std::string(3000, 'x') + "] x-a=one n=5"), std::string::npos) << r1;
+  EXPECT_NE(r2.find("POST / [short] x-a= n=3"), std::string::npos) << r2;
+  EXPECT_NE(r3.find("GET /metrics [] x-a= n=1"), std::string::npos) << r3;
+  b.Send(Post("", "x-A:   spaced  \r\n"));
+  std::string r4 = b.ReadResponse();
+  EXPECT_NE(r4.find("POST / [] x-a=spaced n=4"), std::string::npos) << r4;
+}
+
 // The journal's group commit failing: the round's requests get no answer
 // (their connections are closed), later rounds are answered again.
 TEST_F(HttpServerTest, FailedBeforeSendWithholdsTheRoundsResponses) {

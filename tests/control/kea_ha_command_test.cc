@@ -7,6 +7,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "control/kea_ha_command_fast.h"
+#include "control/kea_ha_ingest.h"
 #include "control/replica.h"
 
 namespace lqd::control {
@@ -216,6 +218,160 @@ TEST(KeaHaCommandFastPath, AgreesWithTheDomParse) {
       }
     }
   }
+}
+
+// Every body a real Kea 2.2 sent in the captures (passive-backup,
+// hot-standby, backup-down, TLS): each lease4-update / lease4-del takes the
+// fast path (the point of it: if it silently handed Kea's own shape to the
+// DOM, ingest would be slow but still correct), everything else is left to
+// the DOM path, and both paths agree on all of them.
+TEST(KeaHaCommandFastPath, TakesEveryCapturedKeaLeaseChange) {
+  int lease_changes = 0, others = 0;
+  for (const char* capture : {"passive-backup", "hot-standby", "backup-down", "tls"}) {
+    std::ifstream in(std::string(LQD_SHARED_REFERENCE) + "/kea/captured/" + capture + ".requests.jsonl");
+    if (!in) GTEST_SKIP() << "shared reference captures not present";
+    std::string line;
+    while (std::getline(in, line)) {
+      const std::string body = nlohmann::json::parse(line)["body"].get<std::string>();
+      ExpectSameAsDom(body);
+      const std::string name = nlohmann::json::parse(body)["command"].get<std::string>();
+      KeaCommand fast;
+      const bool took = FastParseKeaCommand(body, &fast);
+      if (name == "lease4-update" || name == "lease4-del") {
+        ++lease_changes;
+        EXPECT_TRUE(took) << capture << ": " << body;
+      } else {
+        ++others;
+        EXPECT_FALSE(took) << capture << ": " << body;
+      }
+    }
+  }
+  EXPECT_EQ(lease_changes, 27 + 5 + 2 + 1);
+  EXPECT_EQ(others, 28);  // hot-standby: heartbeats, dhcp-disable/enable, lease4-get-page, sync-complete
+}
+
+// Hand-written edge cases around what the fast path accepts: the result
+// must be the DOM path's in every case, and `fast` says whether the fast
+// path is expected to take the body itself (false: it must hand over).
+TEST(KeaHaCommandFastPath, EdgeCasesAgreeWithTheDomParse) {
+  struct Case {
+    bool fast;
+    std::string args;  // the "arguments" object's members (lease4-update)
+  };
+  const std::string base = R"("ip-address":"10.1.2.3","valid-lft":60,"expire":1000)";
+  const std::vector<Case> cases = {
+      {true, base},
+      {true, base + R"(,"hw-address":"0A:bC:00:ff:10:01","client-id":"ff:00:01")"},
+      {true, base + R"(,"hw-address":"","client-id":"")"},
+      {true, base + R"(,"state":3,"subnet-id":4294967295)"},
+      {true, base + R"(,"user-context":{"ISC":{"relay-agent-info":"0X0103616263"}})"},
+      {true, base + R"(,"user-context":{"ISC":{"relay-agent-info":"0103616263"}})"},
+      {true, base + R"(,"user-context":{"ISC":{"relay-agent-info":{"remote-id":"x","sub-options":"0x0103616263"}}})"},
+      {true, base + R"(,"user-context":{"other":[{"a":[]},{}],"ISC":{"x":{"y":[1,2e-3,-0.5]}}})"},
+      {true, base + R"(,"user-context":"not a map")"},
+      {true, base + ",\t\"hostname\" :\r\n \"x\" \n"},
+      // Escapes anywhere: handed over, same result (the DOM unescapes).
+      {false, R"("ip-address":"10.1.2.\u0033","valid-lft":60,"expire":1000)"},
+      {false, R"("ip\u002daddress":"10.1.2.3","valid-lft":60,"expire":1000)"},
+      {false, base + R"(,"hw-address":"02\u003a00")"},
+      {false, base + R"(,"hostname":"a\"b")"},
+      {false, base + R"(,"hostname":"caf\u00e9")"},
+      {false, base + "," R"("hostname":"caf)" "\xc3\xa9" R"(")"},  // raw UTF-8
+      {false, base + R"(,"user-context":{"ISC":{"relay-agent-info":"0x01036162\u0036\u0033"}})"},
+      // Non-canonical but valid, or invalid: handed over.
+      {false, R"("ip-address":"010.1.2.3","valid-lft":60,"expire":1000)"},
+      {false, R"("ip-address":"10.1.2.3 ","valid-lft":60,"expire":1000)"},
+      {false, R"("ip-address":"10.1.2","valid-lft":60,"expire":1000)"},
+      {false, R"("ip-address":"10.1.2.256","valid-lft":60,"expire":1000)"},
+      {false, R"("ip-address":"1.2.3.4.5","valid-lft":60,"expire":1000)"},
+      {false, R"("ip-address":"1234.2.3.4","valid-lft":60,"expire":1000)"},
+      {false, R"("ip-address":10,"valid-lft":60,"expire":1000)"},
+      {false, base + R"(,"hw-address":"2:0:5e:0:0:1")"},
+      {false, base + R"(,"hw-address":"02:00:5e:00:00:01:")"},
+      {false, base + R"(,"hw-address":"00:01:02:03:04:05:06:07:08:09:0a:0b:0c:0d:0e:0f:10")"},
+      {false, base + R"(,"client-id":"0g:01")"},
+      {false, base + R"(,"user-context":{"ISC":{"relay-agent-info":"0x010"}})"},
+      {false, base + R"(,"user-context":{"ISC":{"relay-agent-info":"0x0105616263"}})"},
+      {false, base + R"(,"user-context":{"ISC":{"relay-agent-info":""}})"},
+      {false, base + R"(,"user-context":{"ISC":{"relay-agent-info":{"remote-id":"x"}}})"},
+      {false, base + R"(,"user-context":{"ISC":{"relay-agent-info":{"sub-options":7}}})"},
+      {false, base + R"(,"user-context":{"ISC":{"relay-agent-info":null}})"},
+      // Missing and bad fields: handed over, the DOM writes the error.
+      {false, R"("valid-lft":60,"expire":1000)"},
+      {false, R"("ip-address":"10.1.2.3","expire":1000)"},
+      {false, R"("ip-address":"10.1.2.3","valid-lft":60)"},
+      {false, base + R"(,"state":4)"},
+      {false, base + R"(,"state":null)"},
+      {false, base + R"(,"subnet-id":-1)"},
+      {false, base + R"(,"subnet-id":4294967296)"},
+      {false, base + R"(,"subnet-id":01)"},
+      {false, base + R"(,"subnet-id":1.0)"},
+      {false, base + R"(,"subnet-id":1e2)"},
+      {false, base + R"(,"expire":1001)"},
+      {false, base + R"(,"hostname":tru)"},
+  };
+  for (const Case& c : cases) {
+    for (const char* command : {"lease4-update", "lease4-del"}) {
+      const std::string body =
+          std::string(R"({"command":")") + command + R"(","arguments":{)" + c.args + "}}";
+      ExpectSameAsDom(body);
+      KeaCommand fast;
+      EXPECT_EQ(FastParseKeaCommand(body, &fast), c.fast) << body;
+    }
+  }
+  // Cltt instead of expire, and the infinite lifetime, on the fast path.
+  const std::string pull = R"({"command":"lease4-update","arguments":{"ip-address":"10.1.2.3","valid-lft":4294967295,"cltt":7}})";
+  KeaCommand fast;
+  ASSERT_TRUE(FastParseKeaCommand(pull, &fast));
+  EXPECT_EQ(fast.update.lease.expire, kInfiniteTime);
+  ExpectSameAsDom(pull);
+  // Unknown commands, whatever their arguments, are not lease changes.
+  for (const char* body : {R"({"command":"lease4-add","arguments":{"ip-address":"10.1.2.3","valid-lft":60,"expire":1000}})",
+                           R"({"command":"lease6-update","arguments":{}})", R"({"command":"LEASE4-UPDATE"})"}) {
+    KeaCommand f;
+    EXPECT_FALSE(FastParseKeaCommand(body, &f)) << body;
+    ExpectSameAsDom(body);
+    auto cmd = ParseKeaCommand(body);
+    ASSERT_TRUE(cmd.ok()) << body;
+    EXPECT_FALSE(cmd->is_lease_change) << body;
+  }
+}
+
+// The ingest's answers: result 0 and the journal hook for an applied
+// change, 2 for a command lqd does not implement, 1 for a bad one; neither
+// of the last two touches the replica or the journal.
+TEST(KeaHaIngest, UnknownAndBadCommandsChangeNothing) {
+  LeaseStore store;
+  Replica replica(store);
+  int journaled = 0;
+  KeaHaIngest ingest(replica, [] { return 1000u; }, [&](const LeaseUpdate&) { ++journaled; });
+  auto post = [&](const std::string& body) {
+    const HttpRequest r{"POST", "/", {}, body};
+    return ingest.Handle(r);
+  };
+  auto ok = post(R"({"command":"lease4-update","arguments":{"ip-address":"10.1.2.3","valid-lft":600,"expire":1500}})");
+  EXPECT_EQ(ok.body, R"([{"result":0,"text":"IPv4 lease updated."}])");
+  EXPECT_EQ(journaled, 1);
+  EXPECT_EQ(store.size(), 1u);
+  auto unknown = post(R"({"command":"lease4-wipe","arguments":{"subnet-id":1}})");
+  EXPECT_NE(unknown.body.find(R"("result":2)"), std::string::npos) << unknown.body;
+  EXPECT_NE(unknown.body.find("lease4-wipe"), std::string::npos) << unknown.body;
+  for (const char* bad :
+       {R"({"command":"lease4-del","arguments":{"ip-address":"10.1.2.3","valid-lft":600}})",
+        R"({"command":"lease4-del","arguments":{"ip-address":"10.1.2.3","valid-lft":600,"expire":1600,"state":7}})",
+        R"({"command":"lease4-del","arguments":{"ip-address":"10.1.2.3","valid-lft":600,"expire":1600})"}) {
+    auto r = post(bad);
+    EXPECT_NE(r.body.find(R"("result":1)"), std::string::npos) << bad << " -> " << r.body;
+  }
+  EXPECT_EQ(journaled, 1);
+  EXPECT_EQ(store.size(), 1u);
+  EXPECT_EQ(ingest.counters().updates, 1u);
+  EXPECT_EQ(ingest.counters().unsupported, 1u);
+  EXPECT_EQ(ingest.counters().errors, 3u);
+  auto del = post(R"({"command":"lease4-del","arguments":{"ip-address":"10.1.2.3","valid-lft":600,"expire":1600}})");
+  EXPECT_EQ(del.body, R"([{"result":0,"text":"IPv4 lease deleted."}])");
+  EXPECT_EQ(journaled, 2);
+  EXPECT_EQ(store.size(), 0u);
 }
 
 }  // namespace
