@@ -21,6 +21,9 @@ namespace lqd::control {
 void EncodeLeaseUpdate(const LeaseUpdate& u, std::string& out);
 // Decodes one update occupying all of `bytes`; nullopt if malformed.
 std::optional<LeaseUpdate> DecodeLeaseUpdate(std::string_view bytes);
+// The same, without allocating: the byte strings of *out point into
+// `bytes`. false if malformed (exactly when DecodeLeaseUpdate fails).
+bool DecodeLeaseRef(std::string_view bytes, LeaseUpdate::Kind* kind, FeedSource* source, LeaseRef* out);
 // A LeaseRecord as an upsert (for snapshots).
 LeaseUpdate UpdateFromRecord(const LeaseRecord& r);
 

@@ -62,8 +62,40 @@ struct RecoveryReport {
   bool needs_full_reconcile() const { return snapshot_corrupt || journal_bytes_discarded > 0; }
 };
 
+// The leases of a snapshot that passed every check (each record's checksum,
+// the trailer, and each record's decoding), kept in their encoded form: the
+// file's bytes plus where each record starts. ControlPlane::Start decodes
+// them straight into LeaseStore::BulkLoad (LeaseRef views into the bytes),
+// so 10 M leases never exist as ~2 GB of Lease values. Immutable; Get() may
+// be called from several threads at once.
+class SnapshotLeases {
+ public:
+  SnapshotLeases() = default;
+  SnapshotLeases(SnapshotLeases&&) = default;
+  SnapshotLeases& operator=(SnapshotLeases&&) = default;
+
+  size_t size() const { return offsets_.size(); }
+  bool empty() const { return offsets_.empty(); }
+  // Decodes lease #i (i < size()) into *out, whose byte strings then point
+  // into this object. Always true: Open() decoded every record once already.
+  bool Get(size_t i, LeaseRef* out) const;
+  // An owning copy of lease #i.
+  Lease at(size_t i) const;
+  // Frees the bytes.
+  void clear() { *this = SnapshotLeases(); }
+
+ private:
+  friend class Persistence;
+  struct Free {
+    void operator()(char* p) const;
+  };
+  std::unique_ptr<char[], Free> bytes_;  // the whole file
+  size_t size_ = 0;                      // of bytes_
+  std::vector<uint64_t> offsets_;        // payload of record i; its u32 length is 8 bytes before
+};
+
 struct Recovered {
-  std::vector<Lease> snapshot;           // BulkLoad these first
+  SnapshotLeases snapshot;               // BulkLoad these first
   std::vector<LeaseUpdate> journal;      // then apply these, in order
   RecoveryReport report;
 };

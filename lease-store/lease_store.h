@@ -125,12 +125,16 @@
 // allocated; a failed table or group allocation aborts with a message (the
 // indexes would otherwise disagree).
 //
-// §7 BulkLoad (empty store, no reader online): validate and hash in
-// parallel; bucket by IP shard keeping input order (later duplicates win);
-// fill the IP shards in parallel (tbb::parallel_for, tables pre-sized);
-// then for HW and client-id bucket the surviving records by shard and, in
-// parallel per shard, sort by (hash, key, newest first) and emit a record or
-// a group per key. A non-empty store falls back to Upsert per lease.
+// §7 BulkLoad (empty store, no reader online): take each lease from the
+// caller's source (a LeaseRef: the snapshot decoder hands over views into
+// its file buffer, no Lease copies), validate, build its record and hash
+// its keys, in parallel; bucket by IP shard keeping input order (later
+// duplicates win); fill the IP shards in parallel (tables pre-sized); then
+// for HW and client-id bucket the surviving records by shard and, in
+// parallel per shard, group them by key in a scratch table on the full
+// 64-bit hash (records are read only when two hashes are equal), size the
+// shard's table for the keys and emit a record or a group (newest first)
+// per key. A non-empty store falls back to Upsert per lease.
 //
 // §8 Limits. A client's update rebuilds its group: O(addresses it holds),
 // fine for the usual handful, quadratic for a relay MAC holding thousands.
@@ -148,6 +152,7 @@
 #include <span>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "lease-store/authoritative_ranges.h"
 #include "lease-store/lease.h"
@@ -248,6 +253,16 @@ class LeaseStore {
   // replace earlier ones. Invalid leases are skipped and counted in the
   // returned Status message; valid ones are kept.
   absl::Status BulkLoad(std::span<const Lease> leases);
+
+  // Produces lease #i of a BulkLoad source into *out; its byte strings may
+  // point into the source's own memory, which must stay put until BulkLoad
+  // returns. Called from several threads at once, and more than once for
+  // an i whose lease is invalid (to report it). false: lease #i cannot be
+  // produced; it is skipped and counted as invalid.
+  using LeaseSource = absl::FunctionRef<bool(size_t i, LeaseRef* out)>;
+  // As above, for leases #0..n-1 of `source`: a decoder (the snapshot
+  // reader) feeds records straight into the store, with no Lease copies.
+  absl::Status BulkLoad(size_t n, LeaseSource source);
 
   size_t size() const;
   LeaseStoreStats Stats() const;

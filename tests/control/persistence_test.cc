@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "control/crc32c.h"
 #include "control/lease_codec.h"
 #include "control/replica.h"
 
@@ -67,6 +68,50 @@ TEST_F(PersistenceTest, CodecRoundTrip) {
   EXPECT_EQ(d->lease.extra_options, u.lease.extra_options);
   EXPECT_EQ(d->lease.expire, 5000u);
   for (size_t cut = 0; cut < b.size(); ++cut) EXPECT_FALSE(DecodeLeaseUpdate(b.substr(0, cut))) << cut;
+  EXPECT_FALSE(DecodeLeaseUpdate(b + "x"));  // a trailing byte
+}
+
+TEST_F(PersistenceTest, CodecEveryFieldAndEveryBadByte) {
+  LeaseUpdate u = Up(0x0A000002, 7000);
+  u.lease.vpn = 3;
+  u.lease.hw.hlen = 16;
+  for (int k = 0; k < 16; ++k) u.lease.hw.bytes[k] = static_cast<uint8_t>(0xa0 + k);
+  u.lease.state = LeaseState::kDeclined;
+  u.lease.t1 = 11;
+  u.lease.t2 = 22;
+  u.lease.server_id = 0xc0a80001;
+  u.lease.subnet_id = 77;
+  u.lease.extra_options.assign(300, 'e');  // u16 length
+  u.source = FeedSource::kDhcpdLeases;
+  std::string b;
+  EncodeLeaseUpdate(u, b);
+  auto d = DecodeLeaseUpdate(b);
+  ASSERT_TRUE(d.has_value());
+  const Lease& l = d->lease;
+  EXPECT_EQ(d->kind, LeaseUpdate::Kind::kUpsert);
+  EXPECT_EQ(d->source, FeedSource::kDhcpdLeases);
+  EXPECT_EQ(l.vpn, 3u);
+  EXPECT_EQ(l.hw, u.lease.hw);
+  EXPECT_EQ(l.state, LeaseState::kDeclined);
+  EXPECT_EQ(l.cltt, 6400u);
+  EXPECT_EQ(l.t1, 11u);
+  EXPECT_EQ(l.t2, 22u);
+  EXPECT_EQ(l.server_id, 0xc0a80001u);
+  EXPECT_EQ(l.subnet_id, 77u);
+  EXPECT_EQ(l.extra_options, u.lease.extra_options);
+  // The allocation-free form sees the same bytes, in place.
+  LeaseRef ref;
+  LeaseUpdate::Kind kind;
+  FeedSource source;
+  ASSERT_TRUE(DecodeLeaseRef(b, &kind, &source, &ref));
+  EXPECT_EQ(ref.client_id.data(), b.data() + 12 + 16 + 26);
+  EXPECT_EQ(ref.ToLease().relay_agent_info, u.lease.relay_agent_info);
+  // Out-of-range kind, source, hlen, state: each rejected.
+  for (size_t at : {size_t{0}, size_t{1}, size_t{11}, size_t{12 + 16}}) {
+    std::string bad = b;
+    bad[at] = static_cast<char>(0x40);
+    EXPECT_FALSE(DecodeLeaseUpdate(bad)) << at;
+  }
 }
 
 TEST_F(PersistenceTest, JournalSurvivesReopen) {
@@ -130,7 +175,9 @@ TEST_F(PersistenceTest, SnapshotPlusLaterJournal) {
   EXPECT_EQ(r.journal.front().lease.ip, 500u);
   // Loading it back reproduces the store.
   LeaseStore again;
-  ASSERT_TRUE(again.BulkLoad(r.snapshot).ok());
+  ASSERT_TRUE(again.BulkLoad(r.snapshot.size(), [&](size_t i, LeaseRef* out) {
+                     return r.snapshot.Get(i, out);
+                   }).ok());
   EXPECT_EQ(again.size(), 500u);
   QsbrReader reader(again.qsbr());
   const LeaseRecord* l = again.FindByIp(7);
@@ -200,6 +247,93 @@ TEST_F(PersistenceTest, CorruptOrTruncatedSnapshotIsNeverServed) {
     std::ofstream out(snap, std::ios::binary | std::ios::trunc);  // restore for the next variant
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   }
+}
+
+// A record whose checksums all hold but whose payload does not decode (a
+// writer bug, not disk corruption): the whole snapshot is still refused,
+// before any of it reaches the store.
+TEST_F(PersistenceTest, SnapshotRecordThatDoesNotDecodeIsNeverServed) {
+  LeaseStore store;
+  Replica replica(store);
+  for (uint32_t i = 0; i < 50; ++i) replica.Apply(Up(i, 5000), 100);
+  {
+    Recovered r;
+    auto p = Open(&r);
+    ASSERT_TRUE(p->WriteSnapshot(store).ok());
+  }
+  const fs::path snap = dir_ / "snapshot.lqs";
+  std::string bytes;
+  {
+    std::ifstream in(snap, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  // Record 7: kind 9, its crc and the trailer's crc-of-crcs recomputed.
+  size_t pos = 24;
+  uint32_t crc_of_crcs = 0;
+  for (int i = 0; i < 50; ++i) {
+    uint32_t len;
+    memcpy(&len, bytes.data() + pos, 4);
+    if (i == 7) {
+      bytes[pos + 8] = 9;
+      const uint32_t crc = Crc32c(bytes.data() + pos + 8, len);
+      memcpy(bytes.data() + pos + 4, &crc, 4);
+    }
+    crc_of_crcs = Crc32c(bytes.data() + pos + 4, 4, crc_of_crcs);
+    pos += 8 + len;
+  }
+  ASSERT_EQ(pos, bytes.size() - 20);
+  memcpy(bytes.data() + pos + 16, &crc_of_crcs, 4);
+  {
+    std::ofstream out(snap, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  Recovered r;
+  auto p = Open(&r);
+  EXPECT_TRUE(r.report.snapshot_corrupt);
+  EXPECT_TRUE(r.snapshot.empty());
+  EXPECT_NE(r.report.snapshot_error.find("record 7 "), std::string::npos) << r.report.snapshot_error;
+  EXPECT_NE(r.report.snapshot_error.find("does not decode"), std::string::npos) << r.report.snapshot_error;
+}
+
+// The snapshot's leases come back through the allocation-free path exactly
+// as they were stored, including a later duplicate of an address in the
+// lease list that BulkLoad is also given (the snapshot, loaded last, wins).
+TEST_F(PersistenceTest, SnapshotLeasesDecodeInPlace) {
+  LeaseStore store;
+  Replica replica(store);
+  for (uint32_t i = 0; i < 20; ++i) replica.Apply(Up(i, 5000 + i), 100);
+  {
+    Recovered r;
+    auto p = Open(&r);
+    ASSERT_TRUE(p->WriteSnapshot(store).ok());
+  }
+  Recovered r;
+  auto p = Open(&r);
+  ASSERT_EQ(r.snapshot.size(), 20u);
+  for (size_t i = 0; i < r.snapshot.size(); ++i) {
+    const Lease l = r.snapshot.at(i);
+    EXPECT_EQ(l.expire, 5000 + l.ip);
+    EXPECT_EQ(l.vendor_class, "docsis");
+  }
+  std::vector<Lease> initial = {Up(3, 700).lease, Up(1000, 800).lease};  // 3 is also in the snapshot
+  LeaseStore again;
+  const size_t ni = initial.size();
+  ASSERT_TRUE(again
+                  .BulkLoad(ni + r.snapshot.size(),
+                            [&](size_t i, LeaseRef* out) {
+                              if (i < ni) {
+                                *out = LeaseRef::Of(initial[i]);
+                                return true;
+                              }
+                              return r.snapshot.Get(i - ni, out);
+                            })
+                  .ok());
+  EXPECT_EQ(again.size(), 21u);
+  QsbrReader reader(again.qsbr());
+  ASSERT_NE(again.FindByIp(3), nullptr);
+  EXPECT_EQ(again.FindByIp(3)->expire, 5003u);
+  ASSERT_NE(again.FindByIp(1000), nullptr);
+  EXPECT_EQ(again.FindByIp(1000)->expire, 800u);
 }
 
 TEST_F(PersistenceTest, UnwritableStateDirIsAClearError) {

@@ -481,6 +481,47 @@ TEST(LeaseStoreTest, BulkLoadAcrossChunksMatchesUpserts) {
   EXPECT_EQ(a.retired_pending, 0u);
 }
 
+// A relay MAC and client-id holding thousands of addresses (one group
+// each) next to ordinary clients: BulkLoad groups them as Upserts do,
+// newest first.
+TEST(LeaseStoreTest, BulkLoadHugeGroupMatchesUpserts) {
+  std::vector<Lease> in;
+  for (uint32_t i = 0; i < 6000; ++i) {
+    in.push_back(MakeLease(kNet + i, i < 5000 ? 7 : int(i), i < 5000 ? 9 : int(i), (i * 7919) % 6000));
+  }
+  LeaseStore bulk(LeaseStoreOptions{.shards = 8});
+  ASSERT_TRUE(bulk.BulkLoad(in).ok());
+  LeaseStore one_by_one(LeaseStoreOptions{.shards = 8});
+  for (const Lease& l : in) ASSERT_TRUE(one_by_one.Upsert(l).ok());
+  EXPECT_EQ(Dump(bulk, 6000, 6000, 6000), Dump(one_by_one, 6000, 6000, 6000));
+  QsbrReader reader(bulk.qsbr());
+  const std::vector<uint32_t> group = ByMac(bulk, 7);
+  ASSERT_EQ(group.size(), 5000u);
+  for (size_t k = 1; k < group.size(); ++k) {
+    EXPECT_GE(bulk.FindByIp(group[k - 1])->cltt, bulk.FindByIp(group[k])->cltt) << k;
+  }
+}
+
+// BulkLoad from a source (the snapshot decoder's path): a lease the source
+// cannot produce is skipped and reported like an invalid one.
+TEST(LeaseStoreTest, BulkLoadFromSourceReportsUnreadable) {
+  std::vector<Lease> in;
+  for (uint32_t i = 0; i < 3000; ++i) in.push_back(MakeLease(kNet + i, i, i));
+  LeaseStore s(LeaseStoreOptions{.shards = 16});
+  const absl::Status st = s.BulkLoad(in.size(), [&](size_t i, LeaseRef* out) {
+    if (i == 1234) return false;
+    *out = LeaseRef::Of(in[i]);
+    return true;
+  });
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(st.message()), HasSubstr("kept 2999 of 3000"));
+  EXPECT_THAT(std::string(st.message()), HasSubstr("#1234: the source could not produce it"));
+  QsbrReader reader(s.qsbr());
+  EXPECT_EQ(s.FindByIp(kNet + 1234), nullptr);
+  ASSERT_NE(s.FindByIp(kNet + 1235), nullptr);
+  EXPECT_THAT(ByMac(s, 1235), ElementsAreArray({kNet + 1235}));
+}
+
 TEST(LeaseStoreTest, BulkLoadAllValidIsOk) {
   std::vector<Lease> in;
   for (uint32_t i = 0; i < 1000; ++i) in.push_back(MakeLease(kNet + i, i, i));
