@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -108,36 +109,45 @@ std::vector<uint64_t> ListJournals(const std::string& dir) {
   return gens;
 }
 
-// A buffer for a whole file, not zero-filled first (read(2) writes every
-// byte that is used; a 10 M-lease snapshot is ~0.8 GB). No MADV_HUGEPAGE:
-// see Scratch in lease_store.cc, fresh huge pages cost more CPU here.
-char* AllocFileBuffer(size_t bytes) { return static_cast<char*>(std::malloc(std::max<size_t>(bytes, 1))); }
-
-// Reads a whole snapshot file into *buf (*size bytes). false with errno
-// set if it cannot be opened or read (ENOMEM if no buffer).
-bool ReadSnapshotFile(const std::string& path, std::unique_ptr<char[], void (*)(char*)>* buf, size_t* size) {
+// Maps a whole snapshot file (*size bytes) into *out, read-only. A private
+// mapping of the page cache: no copy, and no fresh anonymous memory for the
+// kernel to fault in and clear (a 10 M-lease snapshot is ~0.8 GB; reading
+// it into a buffer cost ~0.65 of 5.3 CPU seconds of the whole start-up
+// load). This is safe because lqd never changes snapshot.lqs in place: a
+// new one is written to snapshot.tmp and renamed over it, so the inode we
+// mapped keeps its bytes. (Truncating the file in place by hand while lqd
+// starts would fault lqd with SIGBUS, as with any mapped file.) Falls back
+// to read(2) into a buffer where the file cannot be mapped (empty, or a
+// filesystem without mmap). false with errno set if it cannot be read.
+bool ReadSnapshotFile(const std::string& path, SnapshotLeases::Bytes* out, size_t* size) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   struct stat st {};
-  size_t cap = (fstat(fd, &st) == 0 && st.st_size > 0 ? static_cast<size_t>(st.st_size) : 0) + 1;
+  const size_t len = fstat(fd, &st) == 0 && st.st_size > 0 ? static_cast<size_t>(st.st_size) : 0;
+  if (len > 0) {
+    void* p = mmap(nullptr, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    if (p != MAP_FAILED) {
+      close(fd);
+      *out = SnapshotLeases::Bytes(static_cast<char*>(p), SnapshotLeases::Free{len});
+      *size = len;
+      return true;
+    }
+  }
   // One spare byte: reading it means the file grew, and the buffer doubles.
-  std::unique_ptr<char[], void (*)(char*)> b(AllocFileBuffer(cap), [](char* p) { std::free(p); });
+  size_t cap = len + 1;
+  SnapshotLeases::Bytes b(static_cast<char*>(std::malloc(cap)));
   size_t have = 0;
   for (;;) {
+    if (b != nullptr && have == cap) {
+      SnapshotLeases::Bytes bigger(static_cast<char*>(std::malloc(2 * cap)));
+      if (bigger != nullptr) std::memcpy(bigger.get(), b.get(), have);
+      b = std::move(bigger);
+      cap *= 2;
+    }
     if (b == nullptr) {
       close(fd);
       errno = ENOMEM;
       return false;
-    }
-    if (have == cap) {
-      std::unique_ptr<char[], void (*)(char*)> bigger(AllocFileBuffer(2 * cap), [](char* p) { std::free(p); });
-      if (bigger == nullptr) {
-        b = nullptr;
-        continue;
-      }
-      std::memcpy(bigger.get(), b.get(), have);
-      b = std::move(bigger);
-      cap *= 2;
     }
     const ssize_t r = read(fd, b.get() + have, cap - have);
     if (r < 0 && errno == EINTR) continue;
@@ -151,7 +161,7 @@ bool ReadSnapshotFile(const std::string& path, std::unique_ptr<char[], void (*)(
     have += static_cast<size_t>(r);
   }
   close(fd);
-  *buf = std::move(b);
+  *out = std::move(b);
   *size = have;
   return true;
 }
@@ -224,7 +234,13 @@ std::string CheckSnapshot(const char* bytes, size_t n, uint64_t* next_gen, std::
 
 }  // namespace
 
-void SnapshotLeases::Free::operator()(char* p) const { std::free(p); }
+void SnapshotLeases::Free::operator()(char* p) const {
+  if (mapped != 0) {
+    munmap(p, mapped);
+  } else {
+    std::free(p);
+  }
+}
 
 bool SnapshotLeases::Get(size_t i, LeaseRef* out) const {
   const char* p = bytes_.get() + offsets_[i];
@@ -251,7 +267,7 @@ absl::StatusOr<std::unique_ptr<Persistence>> Persistence::Open(const std::string
   std::string bytes;
   const std::string snap = dir + "/snapshot.lqs";
   {
-    std::unique_ptr<char[], void (*)(char*)> buf(nullptr, [](char* p) { std::free(p); });
+    SnapshotLeases::Bytes buf;
     size_t size = 0;
     if (ReadSnapshotFile(snap, &buf, &size)) {
       rep.snapshot_found = true;
@@ -264,8 +280,7 @@ absl::StatusOr<std::unique_ptr<Persistence>> Persistence::Open(const std::string
         s.clear();
         next_gen = 0;
       } else {
-        s.bytes_.reset(buf.release());
-        s.size_ = size;
+        s.bytes_ = std::move(buf);
       }
       rep.snapshot_leases = s.size();
     }

@@ -84,14 +84,17 @@ class SnapshotLeases {
   // Frees the bytes.
   void clear() { *this = SnapshotLeases(); }
 
- private:
-  friend class Persistence;
+  // How the file's bytes are given back: munmap (mapped != 0 bytes) or free.
   struct Free {
+    size_t mapped;  // value-initialised to 0 by unique_ptr
     void operator()(char* p) const;
   };
-  std::unique_ptr<char[], Free> bytes_;  // the whole file
-  size_t size_ = 0;                      // of bytes_
-  std::vector<uint64_t> offsets_;        // payload of record i; its u32 length is 8 bytes before
+  using Bytes = std::unique_ptr<char[], Free>;
+
+ private:
+  friend class Persistence;
+  Bytes bytes_;                    // the whole file
+  std::vector<uint64_t> offsets_;  // payload of record i; its u32 length is 8 bytes before
 };
 
 struct Recovered {
