@@ -112,7 +112,8 @@ Classified ClassifyFrame(std::span<const uint8_t> frame, const PortIdentity& por
 
 // RFC 1071 Internet checksum helpers, shared with reply_frame.
 // Sum of 16-bit big-endian words (odd trailing byte padded with zero),
-// added to `sum`, not folded.
+// added to `sum`; not complemented, and folded only as far as it needs to
+// fit 32 bits (ChecksumFinish folds the rest).
 uint32_t ChecksumPartial(const uint8_t* p, size_t n, uint32_t sum);
 // Folds and complements.
 uint16_t ChecksumFinish(uint32_t sum);
