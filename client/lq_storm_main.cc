@@ -225,6 +225,7 @@ int Main(int argc, char** argv) {
   } else if (mode == "flood") {
     o.mode = StormMode::kFlood;
     if (!absl::GetFlag(FLAGS_rate).empty()) {  // optional: the flood on a schedule
+      if (o.threads != 1) cli::UsageError("--rate", "with --mode flood, one thread only (--threads 1)");
       o.rate = static_cast<double>(UintFlag(absl::GetFlag(FLAGS_rate), "--rate", 1, 100'000'000));
     }
   } else {

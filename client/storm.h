@@ -66,7 +66,10 @@ struct StormConcentrator {
   std::vector<bool> recovered;
   size_t recovered_count = 0;
   size_t cursor = 0;
-  uint64_t sent = 0, answered = 0;  // datagrams from / answers to this giaddr
+  // Datagrams sent from this giaddr, and its answers: matched by xid in
+  // open/closed mode, every decodable one in flood mode, one per query
+  // result in rfc mode (there the shared `answered` counts datagrams).
+  uint64_t sent = 0, answered = 0;
   absl::Time recovered_at = absl::InfiniteFuture();
   // rfc mode
   std::unique_ptr<Transport> transport;

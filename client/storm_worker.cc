@@ -230,17 +230,21 @@ void StormWorker::RunFlood() {
     std::vector<uint8_t> bytes;
   };
   // flood: sent back to back; paced: the well-behaved concentrators of
-  // --paced-rate (every concentrator but the first), sent on a clock.
+  // --paced-rate (every concentrator but the first), sent on a clock. Both
+  // lists take the concentrators in turn (subscriber i of each, then i+1),
+  // so every paced relay sends its share all the time, not in blocks.
   std::vector<Prepared> flood, paced;
-  for (size_t ci = 0; ci < conc_.size(); ++ci) {
-    query_options_.giaddr = conc_[ci]->giaddr;
-    std::vector<Prepared>& into = opt_.paced_rate > 0 && ci > 0 ? paced : flood;
-    for (const Subscriber* s : conc_[ci]->subs) {
+  size_t most = 0;
+  for (const StormConcentrator* c : conc_) most = std::max(most, c->subs.size());
+  for (size_t si = 0; si < most; ++si) {
+    for (size_t ci = 0; ci < conc_.size(); ++ci) {
+      if (si >= conc_[ci]->subs.size()) continue;
+      query_options_.giaddr = conc_[ci]->giaddr;
       std::array<uint8_t, 600> out;
       const uint32_t xid = static_cast<uint32_t>(flood.size() + paced.size() + 1);
-      if (auto n = BuildQuery(opt_.mix.KeyFor(*s, rng_), query_options_, xid, 0, out); n.ok()) {
-        into.push_back({ci, {out.begin(), out.begin() + *n}});
-      }
+      auto n = BuildQuery(opt_.mix.KeyFor(*conc_[ci]->subs[si], rng_), query_options_, xid, 0, out);
+      if (!n.ok()) continue;
+      (opt_.paced_rate > 0 && ci > 0 ? paced : flood).push_back({ci, {out.begin(), out.begin() + *n}});
     }
   }
   if (flood.empty()) return;
@@ -273,25 +277,25 @@ void StormWorker::RunFlood() {
     return due <= static_cast<double>(done) ? uint64_t{0} : static_cast<uint64_t>(due) - done;
   };
   bool budget_left = true;
-  constexpr uint32_t kTurn = 64;  // flood queries between two looks at the clock
+  constexpr uint64_t kTurn = 64;  // flood queries between two looks at the clock
   for (absl::Time now = paced_start; budget_left && now < End() && !sh_.stop.load(std::memory_order_relaxed);
        now = absl::Now()) {
-    // The paced queries due now go out at random places among this turn's
-    // flood queries, not ahead of them: a full ring takes the head of a
-    // burst and refuses its tail, and on a real link a relay's query lands
-    // anywhere in the flood.
     const double elapsed = absl::ToDoubleSeconds(now - paced_start);
-    uint64_t due_now = paced.empty() ? 0 : Due(opt_.paced_rate * elapsed, paced_sent);
     // --rate: the flood itself on a schedule (several times a server's
     // capacity but not more than it can drop); else as fast as the I/O goes.
-    const uint64_t turn = opt_.rate > 0 ? std::min<uint64_t>(kTurn, Due(opt_.rate * elapsed, flood_sent)) : kTurn;
-    for (uint32_t k = 0; k < kTurn && budget_left; ++k) {
-      while (due_now > 0 && budget_left && rng_.NextU32() % (kTurn - k) < due_now) {
+    const uint64_t flood_now =
+        opt_.rate > 0 ? std::min(kTurn, Due(opt_.rate * elapsed, flood_sent)) : kTurn;
+    // The paced queries due now (all of them after the generator was off
+    // its CPU) are shuffled into this turn's flood queries, not put ahead
+    // of them: a full ring takes the head of a burst and refuses its tail,
+    // and on a real link a relay's query lands anywhere in the flood.
+    uint64_t paced_now = paced.empty() ? 0 : Due(opt_.paced_rate * elapsed, paced_sent);
+    for (uint64_t left = flood_now + paced_now; left > 0 && budget_left; --left) {
+      if (paced_now > 0 && rng_.NextU32() % left < paced_now) {
         budget_left = send(paced, next_paced);
         paced_sent += budget_left;
-        --due_now;
-      }
-      if (budget_left && k < turn) {
+        --paced_now;
+      } else {
         budget_left = send(flood, next);
         flood_sent += budget_left;
       }

@@ -48,11 +48,12 @@ void Send(LcoreConf& lc, unsigned port_index, rte_mbuf* m) {
 
 // Admission of a leasequery, in stage 1, before any copy, parse or
 // lease-store work: a refused or rate-limited requester costs classify and
-// this, nothing more. Under a flood from one relay that is what lets the
-// lcore drain the RX ring, so the well-behaved relays sharing the ring lose
-// fewer frames to it. giaddr is read at its fixed BOOTP offset (the parser
-// reads the same four bytes); a payload too short to hold it is left to
-// the parser, which drops it as truncated.
+// this, nothing more (a quarter of an answer, bench lqd-limited), so under
+// a flood from one relay the lcore sheds the excess cheaply. giaddr is read
+// at its fixed BOOTP offset (the parser reads the same four bytes); a
+// payload too short to hold it is left to the parser, which drops it as
+// truncated at once. Each frame is counted at the first check it fails:
+// not ready, ACL (source, then giaddr), rate limit, then parse and engine.
 bool Admit(LcoreConf& lc, std::span<const uint8_t> frame, const Classified& c, const BurstCtx& b) {
   LcoreCounters& ctr = *lc.counters;
   ++ctr.leasequery;
