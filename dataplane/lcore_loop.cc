@@ -48,7 +48,7 @@ void Send(LcoreConf& lc, unsigned port_index, rte_mbuf* m) {
 
 // Admission of a leasequery, in stage 1, before any copy, parse or
 // lease-store work: a refused or rate-limited requester costs classify and
-// this, nothing more (a quarter of an answer, bench lqd-limited), so under
+// this, nothing more (a sixth of an answer, bench lqd-limited), so under
 // a flood from one relay the lcore sheds the excess cheaply. giaddr is read
 // at its fixed BOOTP offset (the parser reads the same four bytes); a
 // payload too short to hold it is left to the parser, which drops it as
