@@ -7,8 +7,10 @@ on 127.0.0.1) starts from a Kea CSV of ~200,000 leases, so that writing a
 snapshot takes a while, and snapshots after every 300 journaled updates.
 This process plays Kea: it pushes lease4-updates for new leases (one
 connection at a time, as Kea's HA hook does) and remembers each one lqd
-acknowledged. Whenever `snapshot.tmp` appears in the state directory it
-kills lqd with SIGKILL; if the file is still there afterwards, the kill
+acknowledged. Once lqd has acknowledged at least 150 pushes in its current
+run (so not the snapshot a restart may take of what it recovered), the
+moment `snapshot.tmp` appears in the state directory it kills lqd with
+SIGKILL; if the file is still there afterwards, the kill
 landed mid-snapshot (lqd had already rotated to a new journal, the previous
 snapshot is still the valid one). lqd is then restarted on the same
 directory and must serve every acknowledged lease, with its MAC, and the
@@ -125,10 +127,11 @@ def main():
                 verify(acked, sample)  # what the previous crash left
             pusher = Pusher(next_n)
             pusher.start()
-            # Watch for the snapshot being written; kill lqd the moment it is.
+            # Watch for a snapshot being written while pushes flow (not the one
+            # a restart may take of what it recovered); kill lqd the moment it is.
             deadline, seen = time.time() + 60, False
             while time.time() < deadline and pusher.is_alive():
-                if os.path.exists(tmp_snap):
+                if len(pusher.acked) >= SNAPSHOT_EVERY // 2 and os.path.exists(tmp_snap):
                     seen = True
                     break
                 time.sleep(0.0005)
