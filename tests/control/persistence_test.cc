@@ -47,6 +47,24 @@ class PersistenceTest : public ::testing::Test {
     EXPECT_TRUE(p.ok()) << p.status();
     return p.ok() ? *std::move(p) : nullptr;
   }
+  // Writes a snapshot of `n` leases into dir_ and returns its bytes.
+  std::string SnapshotOf(uint32_t n) {
+    LeaseStore store;
+    Replica replica(store);
+    for (uint32_t i = 0; i < n; ++i) replica.Apply(Up(i, 5000), 100);
+    {
+      Recovered r;
+      auto p = Open(&r);
+      EXPECT_TRUE(p->WriteSnapshot(store).ok());
+    }
+    std::ifstream in(SnapshotPath(), std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  void OverwriteSnapshot(const std::string& bytes) {
+    std::ofstream out(SnapshotPath(), std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  fs::path SnapshotPath() const { return dir_ / "snapshot.lqs"; }
   fs::path dir_;
 };
 
@@ -214,29 +232,12 @@ TEST_F(PersistenceTest, TornJournalTailIsCutAndReported) {
 }
 
 TEST_F(PersistenceTest, CorruptOrTruncatedSnapshotIsNeverServed) {
-  LeaseStore store;
-  Replica replica(store);
-  for (uint32_t i = 0; i < 100; ++i) replica.Apply(Up(i, 5000), 100);
-  {
-    Recovered r;
-    auto p = Open(&r);
-    ASSERT_TRUE(p->WriteSnapshot(store).ok());
-  }
-  const fs::path snap = dir_ / "snapshot.lqs";
-  const auto size = fs::file_size(snap);
+  const std::string bytes = SnapshotOf(100);
   for (int variant = 0; variant < 2; ++variant) {
-    std::string bytes;
-    {
-      std::ifstream in(snap, std::ios::binary);
-      bytes.assign(std::istreambuf_iterator<char>(in), {});
-    }
     std::string bad = bytes;
-    if (variant == 0) bad[size / 2] ^= 0x40;  // flip one bit in the middle
-    else bad.resize(size - 30);               // truncated
-    {
-      std::ofstream out(snap, std::ios::binary | std::ios::trunc);
-      out.write(bad.data(), static_cast<std::streamsize>(bad.size()));
-    }
+    if (variant == 0) bad[bytes.size() / 2] ^= 0x40;  // flip one bit in the middle
+    else bad.resize(bytes.size() - 30);               // truncated
+    OverwriteSnapshot(bad);
     Recovered r;
     auto p = Open(&r);
     EXPECT_TRUE(r.report.snapshot_corrupt) << variant;
@@ -244,8 +245,7 @@ TEST_F(PersistenceTest, CorruptOrTruncatedSnapshotIsNeverServed) {
     EXPECT_TRUE(r.report.needs_full_reconcile());
     EXPECT_FALSE(r.report.snapshot_error.empty());
     p.reset();
-    std::ofstream out(snap, std::ios::binary | std::ios::trunc);  // restore for the next variant
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    OverwriteSnapshot(bytes);  // restore for the next variant
   }
 }
 
@@ -253,20 +253,7 @@ TEST_F(PersistenceTest, CorruptOrTruncatedSnapshotIsNeverServed) {
 // writer bug, not disk corruption): the whole snapshot is still refused,
 // before any of it reaches the store.
 TEST_F(PersistenceTest, SnapshotRecordThatDoesNotDecodeIsNeverServed) {
-  LeaseStore store;
-  Replica replica(store);
-  for (uint32_t i = 0; i < 50; ++i) replica.Apply(Up(i, 5000), 100);
-  {
-    Recovered r;
-    auto p = Open(&r);
-    ASSERT_TRUE(p->WriteSnapshot(store).ok());
-  }
-  const fs::path snap = dir_ / "snapshot.lqs";
-  std::string bytes;
-  {
-    std::ifstream in(snap, std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(in), {});
-  }
+  std::string bytes = SnapshotOf(50);
   // Record 7: kind 9, its crc and the trailer's crc-of-crcs recomputed.
   size_t pos = 24;
   uint32_t crc_of_crcs = 0;
@@ -283,10 +270,7 @@ TEST_F(PersistenceTest, SnapshotRecordThatDoesNotDecodeIsNeverServed) {
   }
   ASSERT_EQ(pos, bytes.size() - 20);
   memcpy(bytes.data() + pos + 16, &crc_of_crcs, 4);
-  {
-    std::ofstream out(snap, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  }
+  OverwriteSnapshot(bytes);
   Recovered r;
   auto p = Open(&r);
   EXPECT_TRUE(r.report.snapshot_corrupt);
