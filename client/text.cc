@@ -11,25 +11,21 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "dhcp/hex.h"
 
 namespace lqd::client {
 namespace {
 
 absl::string_view AbslView(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+using dhcp::HexNibble;
 
 // Even-length run of hex digits, no separators.
 bool ParsePlainHex(std::string_view s, std::vector<uint8_t>& out) {
   if (s.empty() || s.size() % 2 != 0) return false;
   out.clear();
   for (size_t i = 0; i < s.size(); i += 2) {
-    const int hi = HexDigit(s[i]), lo = HexDigit(s[i + 1]);
+    const int hi = HexNibble(s[i]), lo = HexNibble(s[i + 1]);
     if (hi < 0 || lo < 0) return false;
     out.push_back(static_cast<uint8_t>(hi * 16 + lo));
   }
@@ -44,7 +40,7 @@ bool ParseSeparatedHex(std::string_view s, std::vector<uint8_t>& out) {
     if (part.empty() || part.size() > 2) return false;
     int v = 0;
     for (char c : part) {
-      const int d = HexDigit(c);
+      const int d = HexNibble(c);
       if (d < 0) return false;
       v = v * 16 + d;
     }

@@ -210,6 +210,10 @@ ControlPlane::ControlPlane(ControlConfig cfg, LeaseStore& store, Clock clock)
 ControlPlane::~ControlPlane() = default;
 
 absl::Status ControlPlane::Start(const std::vector<Lease>& initial) {
+  return Start(initial.size(), [&](size_t i, LeaseRef* out) { *out = LeaseRef::Of(initial[i]); });
+}
+
+absl::Status ControlPlane::Start(size_t ninitial, absl::FunctionRef<void(size_t, LeaseRef*)> initial) {
   const uint32_t now = clock_();
   Recovered rec;
   if (!cfg_.state_dir.empty()) {
@@ -234,12 +238,11 @@ absl::Status ControlPlane::Start(const std::vector<Lease>& initial) {
   // The snapshot is newer than a lease file: it goes in last, winning
   // duplicates. Its records are decoded straight into the store (no Lease
   // copies: 10 M of them were ~2 GB written and read once each).
-  const size_t ninitial = initial.size();
   const SnapshotLeases& snap = rec.snapshot;
   if (absl::Status st = store_.BulkLoad(ninitial + snap.size(),
                                         [&](size_t i, LeaseRef* out) {
                                           if (i < ninitial) {
-                                            *out = LeaseRef::Of(initial[i]);
+                                            initial(i, out);
                                             return true;
                                           }
                                           return snap.Get(i - ninitial, out);
@@ -299,7 +302,7 @@ absl::Status ControlPlane::Start(const std::vector<Lease>& initial) {
   // A follower that is lqd's only feed may also drop snapshot leases its
   // file no longer has (nobody else could have put them there).
   const bool sole =
-      cfg_.followers.size() == 1 && !cfg_.kea_pull_enabled && !cfg_.kea_ha.enabled && initial.empty();
+      cfg_.followers.size() == 1 && !cfg_.kea_pull_enabled && !cfg_.kea_ha.enabled && ninitial == 0;
   for (FollowerConfig f : cfg_.followers) {
     f.sole_feed = sole;
     followers_.push_back(std::make_unique<FileFollower>(std::move(f), replica_));

@@ -26,6 +26,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "control/file_follower.h"
 #include "control/http_server.h"
@@ -91,6 +92,9 @@ class ControlPlane {
   // loaded first (a snapshot and the journal, being newer, then win).
   // Fails only on what must stop lqd (cannot listen, unusable state dir).
   absl::Status Start(const std::vector<Lease>& initial);
+  // The same with the lease file's leases given by index: get(i, out) for
+  // i < n, called from several threads at once (KeaCsvLeaseSet::Get).
+  absl::Status Start(size_t n, absl::FunctionRef<void(size_t, LeaseRef*)> get);
   // The config's authoritative-ranges (at start, before Start(), and on
   // reload). The store gets their union with the pools learned from Kea's
   // config-get: an address is authoritative if either names it (config can

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "control/kea_ha_command_fast.h"
 #include "control/kea_user_context.h"
+#include "dhcp/hex.h"
 
 namespace lqd::control {
 namespace {
@@ -25,12 +26,7 @@ std::string Path(std::string_view base, const char* key) {
 }
 
 // "02:00:5e:00:00:01" -> bytes (also used for client-id).
-int HexNibble(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+using dhcp::HexNibble;
 
 // The common shape "xx:xx:...:xx" (two hex digits per byte) straight into
 // `out`; false for anything else, which ColonHex then judges.

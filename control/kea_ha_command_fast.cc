@@ -14,12 +14,15 @@
 #include <cstring>
 #include <optional>
 
+#include "dhcp/hex.h"
 #include "dhcp/relay_agent_info.h"
 
 #define LQD_ALWAYS_INLINE inline __attribute__((always_inline))
 
 namespace lqd::control {
 namespace {
+
+using dhcp::HexNibble;
 
 // Bytes a string may hold on the fast path: printable ASCII except the
 // quote and the backslash (an escape hands the body to the DOM path).
@@ -34,18 +37,6 @@ constexpr std::array<bool, 256> kSpace = [] {
   t[' '] = t['\t'] = t['\n'] = t['\r'] = true;
   return t;
 }();
-
-// Hex digit value, or -1.
-constexpr std::array<int8_t, 256> kNibble = [] {
-  std::array<int8_t, 256> t{};
-  for (int c = 0; c < 256; ++c) t[c] = -1;
-  for (int c = '0'; c <= '9'; ++c) t[c] = static_cast<int8_t>(c - '0');
-  for (int c = 'a'; c <= 'f'; ++c) t[c] = static_cast<int8_t>(c - 'a' + 10);
-  for (int c = 'A'; c <= 'F'; ++c) t[c] = static_cast<int8_t>(c - 'A' + 10);
-  return t;
-}();
-
-LQD_ALWAYS_INLINE int HexNibble(char c) { return kNibble[static_cast<unsigned char>(c)]; }
 
 LQD_ALWAYS_INLINE uint64_t Load8(const char* p) {
   uint64_t w;

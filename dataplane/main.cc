@@ -93,24 +93,24 @@ int CheckConfig(const char* path) {
 
 // Reads the configured Kea CSV (optional); bad lines are reported and
 // skipped. False if the file is unusable.
-bool ReadLeaseFile(const Config& c, std::vector<Lease>* out, std::string* note) {
+bool ReadLeaseFile(const Config& c, control::KeaCsvLeaseSet* out, std::string* note) {
   if (c.leases_path.empty()) {
     *note = "no lease file";
     return true;
   }
-  auto csv = control::LoadKeaCsv(c.leases_path);
+  auto csv = control::LoadKeaCsvLeases(c.leases_path);
   if (!csv.ok()) {
     log::Error("leases", "cannot read the lease file",
                {{"file", c.leases_path}, {"error", std::string(csv.status().message())}});
     return false;
   }
-  for (const auto& e : csv->errors)
+  for (const auto& e : csv->errors())
     log::Warn("leases", absl::StrCat("line skipped: ", e.reason),
               {{"file", c.leases_path}, {"line", absl::StrCat(e.line)}});
-  *out = control::FoldKeaCsv(std::move(csv->records));
+  *out = *std::move(csv);
   *note = absl::StrFormat("%zu leases from %s%s", out->size(), c.leases_path,
-                          csv->errors.empty() ? ""
-                                              : absl::StrFormat(" (%zu bad lines skipped)", csv->errors.size()));
+                          out->errors().empty() ? ""
+                                                : absl::StrFormat(" (%zu bad lines skipped)", out->errors().size()));
   return true;
 }
 
@@ -175,7 +175,7 @@ int Run(int argc, char** argv) {
   // control plane recovers (snapshot, journal) and pulls from the primary.
   LeaseStore store(LeaseStoreOptions{.shards = 256, .expected_leases = 1024});
   std::string lease_note;
-  std::vector<Lease> initial;
+  control::KeaCsvLeaseSet initial;
   if (!ReadLeaseFile(cfg, &initial, &lease_note)) return 1;
   control::ControlPlane control(cfg.control, store, NowSeconds);
   // The config's ranges first; a kea-pull adds the pools it learns from
@@ -184,7 +184,8 @@ int Run(int argc, char** argv) {
     log::Error("config", "authoritative-ranges", {{"error", std::string(st.message())}});
     return 1;
   }
-  if (absl::Status st = control.Start(initial); !st.ok()) {
+  if (absl::Status st = control.Start(initial.size(), [&](size_t i, LeaseRef* out) { initial.Get(i, out); });
+      !st.ok()) {
     log::Error("control", "cannot start the control plane", {{"error", std::string(st.message())}});
     return 1;
   }

@@ -45,7 +45,8 @@ JOBS=${LQD_BENCH_JOBS:-$(nproc)}
 TARGETS=(bench/dhcp/message_benchmark bench/lease-store/lease_store_benchmark
          bench/lease-store/rte_hash_baseline_benchmark bench/engine/query_engine_benchmark
          bench/dataplane/lcore_loop_benchmark dataplane/lqd client/lq-storm client/lq-query
-         bench/control/kea_ha_ingest_benchmark bench/control/lookup_under_churn_benchmark)
+         bench/control/kea_ha_ingest_benchmark bench/control/lookup_under_churn_benchmark
+         bench/control/startup_load_benchmark)
 if [[ -f $BUILD/build.ninja ]]; then
   meson configure "$BUILD" --buildtype=release >/dev/null
 else
@@ -118,13 +119,19 @@ echo "$((SECONDS - t0)) s"; grep 'ratio' "$OUT/dataplane.log" || true
 
 # Control plane (bench/control): Kea HA lease4-update ingest over HTTP on
 # loopback (memory / journal / journal+fsync; 1 and 4 connections, 1 and 32
-# outstanding), and FindByIp at 1 M leases while the replica applies 0, 10 k
-# and 100 k updates/s. Plain tables in $OUT/<name>.log (not in the report).
-if [[ $QUICK -eq 1 ]]; then CTL=(--quick); else CTL=(); fi
-for b in kea_ha_ingest_benchmark lookup_under_churn_benchmark; do
+# outstanding), FindByIp at 1 M leases while the replica applies 0, 10 k and
+# 100 k updates/s, and lqd's start-up load from a snapshot and from a Kea CSV
+# (10 M leases, 2.5 GB of files under $TMPDIR or /tmp, removed after; 1 M
+# in quick runs). Plain tables in $OUT/<name>.log, which bench_report.py
+# parses.
+if [[ $QUICK -eq 1 ]]; then CTL=(--quick); LOAD=(--leases 1000000 --reps 1)
+else CTL=(); LOAD=(--leases 10000000 --reps 2); fi
+for b in kea_ha_ingest_benchmark lookup_under_churn_benchmark startup_load_benchmark; do
   printf '== %-10s %s ... ' control "$b"
   t0=$SECONDS
-  if ! timeout 600 "$BUILD/bench/control/$b" "${CTL[@]}" >"$OUT/$b.log" 2>&1; then
+  args=("${CTL[@]}")
+  if [[ $b == startup_load_benchmark ]]; then args=("${LOAD[@]}"); fi
+  if ! timeout 900 "$BUILD/bench/control/$b" "${args[@]}" >"$OUT/$b.log" 2>&1; then
     echo "FAILED (exit $?)"; tail -20 "$OUT/$b.log"; exit 1
   fi
   echo "$((SECONDS - t0)) s"

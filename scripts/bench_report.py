@@ -640,9 +640,50 @@ def read_log(r, name):
     return open(path).read().splitlines() if os.path.exists(path) else []
 
 
+LOAD_ROW = re.compile(r"^\| (snapshot|kea csv) \| (\d+) \| (\d+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| (\d+) \|$")
+
+
+def startup_load_section(r, w):
+    """bench/control/startup_load_benchmark.cc: lqd's start-up load from a
+    snapshot and from a Kea CSV, wall and CPU seconds per rep."""
+    lines = read_log(r, "startup_load_benchmark.log")
+    rows = [m.groups() for m in map(LOAD_ROW.match, lines) if m]
+    if not rows:
+        return
+    w("## Control plane: start-up load")
+    w("")
+    head = next((x for x in lines if x.startswith("startup_load_benchmark: ")), ": ?")
+    w(f"`bench/control/startup_load_benchmark.cc` ({head.split(': ', 1)[-1]}), the calls lqd makes at "
+      "start, files in the page cache (a warm restart). *snapshot*: `ControlPlane::Start` on a state "
+      "directory holding a `snapshot.lqs` (checksums, decode, `LeaseStore::BulkLoad`). *kea csv*: "
+      "`LoadKeaCsvLeases` on a Kea 2.2 `kea-leases4.csv` with client-id and option 82, then "
+      "`ControlPlane::Start` (`BulkLoad`). *CPU s* is the whole process, all threads.")
+    w("")
+    w(table(["source", "rep", "leases", "read+parse+fold s", "ControlPlane::Start s", "total s (wall)", "CPU s",
+             "leases/s (wall)"],
+            [[src, rep, f"{int(n):,}", rd, st, tot, cpu, f"{int(rate):,}"]
+             for src, rep, n, rd, st, tot, cpu, rate in rows]))
+    w("")
+    n = max(int(x[2]) for x in rows)
+    verdicts = []
+    for src in ("snapshot", "kea csv"):
+        mine = [x for x in rows if x[0] == src]
+        if not mine:
+            continue
+        walls = sorted(float(x[5]) for x in mine)
+        cpus = sorted(float(x[6]) for x in mine)
+        ok = n >= 10_000_000 and walls[0] < 10
+        verdicts.append(f"{src} {walls[0]:.1f}..{walls[-1]:.1f} s wall, {cpus[0]:.1f}..{cpus[-1]:.1f} CPU s "
+                        f"({'met' if ok else ('not run at 10 M' if n < 10_000_000 else '**missed**')})")
+    w(f"Goal (issue: bulk load of 10 million leases, CSV or snapshot, in under 10 seconds): at {n:,} leases "
+      + "; ".join(verdicts) + ".")
+    w("")
+
+
 def control_section(r, w):
     """The control-plane benchmarks print plain tables; they are parsed from
     their logs here (bench/control/*.cc document the columns)."""
+    startup_load_section(r, w)
     churn = [m.groups() for m in map(CHURN_ROW.match, read_log(r, "lookup_under_churn_benchmark.log")) if m]
     ingest = [m.groups() for m in map(INGEST_ROW.match, read_log(r, "kea_ha_ingest_benchmark.log")) if m]
     if not churn and not ingest:

@@ -7,9 +7,9 @@
 //   snapshot  ControlPlane::Start on a state directory whose snapshot.lqs
 //             was written by Persistence::WriteSnapshot: read, check every
 //             checksum, decode, LeaseStore::BulkLoad into an empty store.
-//   csv       LoadKeaCsv on a Kea 2.2 memfile (kea-leases4.csv: header,
-//             client-id, option 82 in user_context) and FoldKeaCsv
-//             (dataplane/main.cc ReadLeaseFile), then ControlPlane::Start
+//   csv       LoadKeaCsvLeases on a Kea 2.2 memfile (kea-leases4.csv:
+//             header, client-id, option 82 in user_context), as
+//             dataplane/main.cc ReadLeaseFile does, then ControlPlane::Start
 //             with those leases and no state directory (BulkLoad).
 //
 // Leases are shaped like bench/lease-store's realistic ones: 6-byte MAC,
@@ -125,19 +125,20 @@ struct Result {
 
 // A control plane with nothing to listen on: Start() is lqd's start-up load
 // (persistence recovery, merge with the lease file, BulkLoad, journal replay).
-Result StartControlPlane(const std::string& state_dir, std::vector<Lease> initial, size_t n, Result r,
-                         double c0, Clock::time_point t0) {
+Result StartControlPlane(const std::string& state_dir, KeaCsvLeaseSet initial, size_t n, Result r, double c0,
+                         Clock::time_point t0) {
   const auto t1 = Clock::now();
   LeaseStore store(LeaseStoreOptions{.shards = 256, .expected_leases = n});
   ControlConfig cfg;
   cfg.state_dir = state_dir;
   {
     ControlPlane cp(cfg, store, [] { return uint32_t{1700000000}; });
-    if (absl::Status st = cp.Start(initial); !st.ok()) {
+    if (absl::Status st = cp.Start(initial.size(), [&](size_t i, LeaseRef* out) { initial.Get(i, out); });  // as lqd
+        !st.ok()) {
       std::fprintf(stderr, "ControlPlane::Start: %s\n", st.ToString().c_str());
       std::exit(1);
     }
-    initial = {};  // lqd frees the parsed leases before it serves
+    initial.clear();  // lqd frees the parsed leases before it serves
     r.load_s = Since(t1);
     r.wall_s = Since(t0);
     r.cpu_s = CpuSeconds() - c0;
@@ -159,16 +160,14 @@ Result LoadCsv(const std::string& path, size_t n) {
   Result r;
   const double c0 = CpuSeconds();
   const auto t0 = Clock::now();
-  auto csv = LoadKeaCsv(path);
-  if (!csv.ok() || !csv->errors.empty()) {
+  auto csv = LoadKeaCsvLeases(path);  // as dataplane/main.cc
+  if (!csv.ok() || !csv->errors().empty()) {
     std::fprintf(stderr, "csv load failed: %s %s\n", csv.status().ToString().c_str(),
-                 csv.ok() && !csv->errors.empty() ? csv->errors[0].reason.c_str() : "");
+                 csv.ok() && !csv->errors().empty() ? csv->errors()[0].reason.c_str() : "");
     std::exit(1);
   }
-  std::vector<Lease> leases = FoldKeaCsv(std::move(csv->records));  // as dataplane/main.cc
-  *csv = KeaCsvResult{};
   r.read_s = Since(t0);
-  return StartControlPlane("", std::move(leases), n, r, c0, t0);
+  return StartControlPlane("", *std::move(csv), n, r, c0, t0);
 }
 
 void Print(const char* what, int rep, const Result& r) {

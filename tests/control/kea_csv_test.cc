@@ -2,7 +2,13 @@
 // File: tests/control/kea_csv_test.cc
 #include "control/kea_csv.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <random>
 
 #include "control/kea_user_context.h"
 
@@ -170,6 +176,164 @@ TEST(KeaCsv, LargeFileChunksKeepOrderLineNumbersAndFold) {
   EXPECT_EQ(folded[10].ip, 0x0A00000Bu);
   EXPECT_EQ(folded[10].expire - folded[10].cltt, 1200u);  // the later line
   EXPECT_EQ(folded[10].relay_agent_info, std::string("\x01\x03" "ABC", 5));
+}
+
+void ExpectSameLeases(const KeaCsvLeaseSet& set, const std::vector<Lease>& want) {
+  ASSERT_EQ(set.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    const Lease a = set.at(i);
+    const Lease& b = want[i];
+    ASSERT_EQ(a.ip, b.ip) << i;
+    ASSERT_TRUE(a.hw == b.hw) << i;
+    ASSERT_EQ(a.client_id, b.client_id) << i;
+    ASSERT_EQ(a.state, b.state) << i;
+    ASSERT_EQ(a.cltt, b.cltt) << i;
+    ASSERT_EQ(a.expire, b.expire) << i;
+    ASSERT_EQ(a.subnet_id, b.subnet_id) << i;
+    ASSERT_EQ(a.relay_agent_info, b.relay_agent_info) << i;
+    LeaseRef r;
+    set.Get(i, &r);
+    ASSERT_EQ(r.ip, b.ip);
+    ASSERT_EQ(r.relay_agent_info, b.relay_agent_info);
+  }
+}
+
+// lqd's start-up load (packed records, folded by pointer) keeps exactly the
+// leases that ParseKeaCsv + FoldKeaCsv keep, and the same bad lines: across
+// chunks, out of address order (the sort), with replacements, deletions,
+// Kea 2.4's map layout and every kind of bad line.
+TEST(KeaCsv, StartUpLoadMatchesParseAndFold) {
+  std::string text = kHeader22;
+  std::mt19937 rng(4388);
+  for (uint32_t i = 0; i < 70000; ++i) {
+    const uint32_t host = rng() % 50000;  // repeats: later lines replace
+    const uint32_t valid = rng() % 7 == 0 ? 0 : 600 + rng() % 4000;  // some deletions
+    text += "10." + std::to_string(host >> 16) + "." + std::to_string((host >> 8) & 255) + "." +
+            std::to_string(host & 255) + ",02:00:00:00:" + (i % 3 ? "1a" : "2b") + ":0" + std::to_string(i % 10) +
+            "," + (i % 4 ? "01:02:03" : "") + "," + std::to_string(valid) + "," + std::to_string(1900000000 + i) +
+            ",7,0,0,host," + std::to_string(rng() % 4) + ",";
+    switch (i % 5) {
+      case 0: text += "{ \"ISC\": { \"relay-agent-info\": \"0x0103414243\" } }"; break;
+      case 1: text += "{ \"ISC\": { \"relay-agent-info\": { \"sub-options\": \"0x0201AA\" } } }"; break;
+      case 2: text += "{ \"ISC\": { \"relay-agent-info\": \"0x0105AB\" } }"; break;  // bad option 82
+      default: break;
+    }
+    text += "\n";
+    if (i % 997 == 0) text += "10.0.0.1,02:00\n";          // truncated
+    if (i % 1009 == 0) text += "10.0.0.999,,,60,1,1,0,0,,0,\n";  // bad address
+  }
+  ASSERT_GT(text.size(), size_t{4} << 20);  // more than one chunk
+  auto parsed = ParseKeaCsv(text);
+  ASSERT_TRUE(parsed.ok());
+  auto set = ParseKeaCsvLeases(text);
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->records(), parsed->records.size());
+  ASSERT_EQ(set->errors().size(), parsed->errors.size());
+  EXPECT_GT(parsed->errors.size(), 14000u);
+  for (size_t i = 0; i < parsed->errors.size(); ++i) {
+    EXPECT_EQ(set->errors()[i].line, parsed->errors[i].line);
+    EXPECT_EQ(set->errors()[i].reason, parsed->errors[i].reason);
+  }
+  const std::vector<Lease> folded = FoldKeaCsv(parsed->records);
+  EXPECT_GT(folded.size(), 25000u);
+  ExpectSameLeases(*set, folded);
+  set->clear();
+  EXPECT_TRUE(set->empty());
+}
+
+TEST(KeaCsv, StartUpLoadReadsTheFileAndSaysWhyItCannot) {
+  char dir[] = "/tmp/kea_csv_test-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string path = std::string(dir) + "/kea-leases4.csv";
+  const std::string text = std::string(kHeader22) +
+      "10.0.0.2,02:00:00:00:00:02,,3600,2000000000,1,0,0,,0,\n"
+      "10.0.0.1,02:00:00:00:00:01,,3600,2000000000,1,0,0,,0,\n"
+      "10.0.0.x,02:00:00:00:00:01,,3600,2000000000,1,0,0,,0,\n";
+  std::ofstream(path) << text;
+  auto set = LoadKeaCsvLeases(path);
+  ASSERT_TRUE(set.ok()) << set.status();
+  ASSERT_EQ(set->size(), 2u);
+  EXPECT_EQ(set->at(0).ip, 0x0A000001u);
+  EXPECT_EQ(set->at(1).ip, 0x0A000002u);
+  ASSERT_EQ(set->errors().size(), 1u);
+  EXPECT_EQ(set->errors()[0].line, 4u);
+  std::ofstream(path) << "no,header,here\n";
+  auto bad = LoadKeaCsvLeases(path);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find(path), std::string::npos) << bad.status();
+  unlink(path.c_str());
+  rmdir(dir);
+  auto missing = LoadKeaCsvLeases(path);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(missing.status().message().find(path), std::string::npos);
+}
+
+// The address parser is as strict as inet_pton(AF_INET), which it replaced:
+// hand-picked edge cases, then 20,000 random strings over its alphabet.
+TEST(KeaCsv, AddressParsingAgreesWithInetPton) {
+  std::vector<std::string> addrs = {"1.2.3.4", "0.0.0.0", "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.2.3.04",
+                                    "1.2.3.0", "00.1.1.1", "1.2.3", "1.2.3.4.5", "1..2.3", " 1.2.3.4", "1.2.3.4 ",
+                                    "1.2.3.-1", "1.2.3.4a", "", ".1.2.3", "1.2.3.", "1234.1.1.1", "1.2.3.255",
+                                    "0.1.1.1", "1.2.3.2555", "+1.2.3.4", "1.2.3.4\t", "0x1.2.3.4", "1.2.3.000"};
+  std::mt19937 rng(3046);
+  // Near-valid: 3 to 5 parts of 0 to 4 digits (leading zeros, > 255, empty
+  // parts), then sometimes one byte changed to a digit, a dot, a blank or 'x'.
+  const char mutations[] = "0123456789. x";
+  for (int k = 0; k < 20000; ++k) {
+    std::string a;
+    for (int part = 0, parts = 3 + static_cast<int>(rng() % 3); part < parts; ++part) {
+      if (part > 0) a += '.';
+      const int digits = static_cast<int>(rng() % 5);
+      for (int d = 0; d < digits; ++d) a += static_cast<char>('0' + (d == 0 ? rng() % 3 : rng() % 10));
+    }
+    if (rng() % 4 == 0 && !a.empty()) a[rng() % a.size()] = mutations[rng() % (sizeof(mutations) - 1)];
+    addrs.push_back(a);
+  }
+  std::string text = kHeader22;
+  for (const std::string& a : addrs) text += a + ",,,60,2000000000,1,0,0,,0,\n";
+  auto r = ParseKeaCsv(text);
+  ASSERT_TRUE(r.ok());
+  size_t rec = 0, err = 0, accepted = 0;
+  for (size_t i = 0; i < addrs.size(); ++i) {
+    in_addr want{};
+    const bool ok = inet_pton(AF_INET, addrs[i].c_str(), &want) == 1;
+    const size_t line = i + 2;
+    if (rec < r->records.size() && r->records[rec].line == line) {
+      EXPECT_TRUE(ok) << "'" << addrs[i] << "' was accepted";
+      if (ok) {
+        EXPECT_EQ(r->records[rec].lease.ip, ntohl(want.s_addr)) << addrs[i];
+      }
+      ++rec;
+      ++accepted;
+    } else {
+      ASSERT_LT(err, r->errors.size());
+      ASSERT_EQ(r->errors[err].line, line);
+      EXPECT_FALSE(ok) << "'" << addrs[i] << "' was refused: " << r->errors[err].reason;
+      ++err;
+    }
+  }
+  EXPECT_GT(accepted, 150u);  // the random strings do hit valid addresses (214 with this seed)
+}
+
+// MACs and client-ids: one or two hex digits per colon-separated byte, as
+// Kea writes them; anything else is a bad line.
+TEST(KeaCsv, ColonHexIsStrict) {
+  const std::string text = std::string(kHeader22) +
+      "10.0.0.1,2:0:a:B:0c:Fd,1:ff,60,2000000000,1,0,0,,0,\n"   // ok
+      "10.0.0.2,02:00:00:00:00:0g,,60,2000000000,1,0,0,,0,\n"   // bad digit
+      "10.0.0.3,02:00::00:00:01,,60,2000000000,1,0,0,,0,\n"     // empty part
+      "10.0.0.4,-1:00:00:00:00:01,,60,2000000000,1,0,0,,0,\n"   // sign
+      "10.0.0.5,02:00:00:00:00:001,,60,2000000000,1,0,0,,0,\n"  // three digits
+      "10.0.0.6,02:00:00:00:00:01:,,60,2000000000,1,0,0,,0,\n"  // trailing colon
+      "10.0.0.7,00:01:02:03:04:05:06:07:08:09:0a:0b:0c:0d:0e:0f:10,,60,2000000000,1,0,0,,0,\n";  // 17 bytes
+  auto r = ParseKeaCsv(text);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->records.size(), 1u);
+  EXPECT_EQ(r->records[0].lease.hw.hlen, 6);
+  EXPECT_EQ(r->records[0].lease.hw.bytes[5], 0xfd);
+  EXPECT_EQ(r->records[0].lease.client_id, std::string("\x01\xff", 2));
+  EXPECT_EQ(r->errors.size(), 6u);
 }
 
 }  // namespace

@@ -5,10 +5,12 @@
 // JSON commands (body of a POST to the backup-peer endpoint) and the
 // memfile CSV. Byte 0 picks the parser. Whatever parses is applied to a
 // Replica, so the conflict rule and the store's input checks see it too.
-// ParseKeaCommand's fast path is checked against the DOM parse.
+// ParseKeaCommand's fast path is checked against the DOM parse, and the
+// CSV's start-up path (ParseKeaCsvLeases) against ParseKeaCsv + FoldKeaCsv.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
+#include <vector>
 
 #include "control/kea_csv.h"
 #include "control/kea_ha_command.h"
@@ -41,11 +43,31 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (csv.ok()) {
       for (const auto& e : csv->errors)
         if (e.line == 0 || e.reason.empty()) std::abort();  // every error says where and why
-      for (const auto& r : lqd::control::FoldKeaCsv(csv->records)) {
+      const std::vector<lqd::Lease> folded = lqd::control::FoldKeaCsv(csv->records);
+      // lqd's start-up path (packed, folded by pointer) keeps exactly the
+      // same leases and reports exactly the same bad lines.
+      auto set = lqd::control::ParseKeaCsvLeases(text);
+      if (!set.ok() || set->size() != folded.size() || set->records() != csv->records.size() ||
+          set->errors().size() != csv->errors.size())
+        std::abort();
+      for (size_t i = 0; i < csv->errors.size(); ++i)
+        if (set->errors()[i].line != csv->errors[i].line || set->errors()[i].reason != csv->errors[i].reason)
+          std::abort();
+      for (size_t i = 0; i < folded.size(); ++i) {
+        const lqd::Lease a = set->at(i);
+        const lqd::Lease& b = folded[i];
+        if (a.ip != b.ip || !(a.hw == b.hw) || a.client_id != b.client_id || a.state != b.state ||
+            a.cltt != b.cltt || a.expire != b.expire || a.subnet_id != b.subnet_id ||
+            a.relay_agent_info != b.relay_agent_info)
+          std::abort();
+      }
+      for (const auto& r : folded) {
         lqd::control::LeaseUpdate u;
         u.lease = r;
         replica->Apply(u, 1000);
       }
+    } else if (lqd::control::ParseKeaCsvLeases(text).ok()) {
+      std::abort();
     }
   }
   store->Reclaim();
