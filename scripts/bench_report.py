@@ -1193,6 +1193,9 @@ def build(r, md_path, img_dir, images):
     w("scripts/bench.sh --quick   # < 5 min: 1 repetition, no 10 M cases; report goes to the run directory")
     w("```")
     w("")
+    w("Side-by-side measurements of individual changes (old build against new build, same files, same "
+      "session) are kept by hand in `docs/performance-history.md`; a regeneration of this page does not touch them.")
+    w("")
     w("The 10 M-lease cases need several GiB of RAM and ~15 s per store build. Raw results: "
       "`<build>/bench-results/<run>/{message,store,rte_hash,engine,dataplane,storm}.json`. "
       "`LQD_BENCH_BUILD=dir LQD_BENCH_JOBS=1 scripts/bench.sh` uses another build directory and fewer jobs.")

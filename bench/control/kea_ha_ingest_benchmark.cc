@@ -9,9 +9,10 @@
 //
 // One server thread, one client thread (epoll over C keep-alive
 // connections). Each connection keeps W requests outstanding: W = 1 is what
-// Kea's HA client does (one update in flight per connection, 1 to 4
-// connections); W > 1 pipelines, which Kea does not, to show the server's
-// own ceiling. Bodies are shaped like Kea 2.2's captured lease4-update
+// Kea's HA client does (one update in flight per connection: one connection
+// single-threaded, one per "http-client-threads" with multi-threading, 4 in
+// the captured ha-mt run; 8 and 16 show more threads); W > 1 pipelines,
+// which Kea does not, to show the server's own ceiling. Bodies are shaped like Kea 2.2's captured lease4-update
 // (shared/reference/kea/captured/passive-backup.requests.jsonl): client-id
 // on half of them, option 82 in user-context, over 100,000 addresses.
 //
@@ -339,7 +340,7 @@ int main(int argc, char** argv) {
     if (bad) rc = 1;
   }
   for (Mode mode : {Mode::kMemory, Mode::kJournal, Mode::kJournalFsync}) {
-    for (auto [conns, window] : {std::pair{1, 1}, {4, 1}, {1, 32}, {4, 32}}) {
+    for (auto [conns, window] : {std::pair{1, 1}, {4, 1}, {8, 1}, {16, 1}, {1, 32}, {4, 32}}) {
       const std::string dir = base + "/state";
       std::filesystem::remove_all(dir);
       uint64_t syncs = 0;
