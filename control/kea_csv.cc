@@ -14,7 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "control/kea_csv_line.h"
 #include "control/whole_file.h"
-#include "lease-store/parallel.h"
+#include "common/parallel.h"
 
 namespace lqd::control {
 namespace {

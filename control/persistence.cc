@@ -19,7 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "control/crc32c.h"
 #include "control/lease_codec.h"
-#include "lease-store/parallel.h"
+#include "common/parallel.h"
 
 namespace lqd::control {
 namespace {

@@ -12,7 +12,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "lease-store/parallel.h"
+#include "common/parallel.h"
 
 namespace lqd::control {
 

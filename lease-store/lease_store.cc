@@ -25,7 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "lease-store/parallel.h"
+#include "common/parallel.h"
 
 // §6: under AddressSanitizer and ThreadSanitizer records and groups come
 // from plain malloc, which the sanitizers intercept: ASan then reports a

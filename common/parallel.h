@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: lease-store/parallel.h
+// File: common/parallel.h
 //
 // The loops lqd runs on every core: the store's bulk load, the snapshot
 // read and the Kea CSV parse. Production builds use oneTBB. Under
