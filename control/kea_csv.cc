@@ -48,7 +48,7 @@ void ParseChunk(absl::string_view text, const KeaCsvColumns& c, Chunk& ch) {
 // file is ~1.7 GB), in file order. Each chunk counts its own lines while it
 // parses; error line numbers become file line numbers here, record line
 // numbers only where a caller keeps them (ParseKeaCsv).
-absl::StatusOr<std::vector<Chunk>> ParseChunks(absl::string_view text) {
+absl::StatusOr<std::vector<Chunk>> ParseChunks(absl::string_view text, size_t* next_line = nullptr) {
   // The header: the first line that is not blank.
   size_t pos = 0, first = 0;
   absl::string_view header_line;
@@ -110,6 +110,7 @@ absl::StatusOr<std::vector<Chunk>> ParseChunks(absl::string_view text) {
     for (LineError& e : ch.errors) e.line += line - 1;
     line += ch.lines;
   }
+  if (next_line != nullptr) *next_line = line;
   return chunks;
 }
 
@@ -196,19 +197,29 @@ absl::StatusOr<KeaCsvLeaseSet> LoadKeaCsvLeases(const std::string& path) {
   std::unique_ptr<char[]> text;
   size_t size = 0;
   if (absl::Status st = ReadWholeFile(path, &text, &size); !st.ok()) return st;
-  auto set = ParseKeaCsvLeases(std::string_view(text.get(), size));
+  const std::string_view all(text.get(), size);
+  size_t keep = size;  // all but an unterminated last line (kea_csv.h)
+  if (const size_t nl = all.rfind('\n'); nl != std::string_view::npos && nl + 1 < size) {
+    const std::string_view tail = all.substr(nl + 1);
+    if (tail.find_first_not_of(" \t\r") != std::string_view::npos) keep = nl + 1;
+  }
+  auto set = ParseKeaCsvLeases(all.substr(0, keep));
   if (!set.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", set.status().message()));
+  if (keep < size)
+    set->errors_.push_back({set->next_line_, "has no line end: an unfinished write (Kea was still writing the file)"});
   return set;
 }
 
 absl::StatusOr<KeaCsvLeaseSet> ParseKeaCsvLeases(std::string_view std_text) {
-  auto chunks = ParseChunks(absl::string_view(std_text.data(), std_text.size()));
+  size_t next_line = 0;
+  auto chunks = ParseChunks(absl::string_view(std_text.data(), std_text.size()), &next_line);
   if (!chunks.ok()) return chunks.status();
   // The file's record at position p is chunk c's record p - first[c].
   std::vector<size_t> first(chunks->size() + 1, 0);
   for (size_t c = 0; c < chunks->size(); ++c) first[c + 1] = first[c] + (*chunks)[c].arena.offsets.size();
   KeaCsvLeaseSet set;
   set.records_ = first.back();
+  set.next_line_ = next_line;
   std::vector<const char*> at(set.records_);  // position -> record
   std::vector<uint64_t> keys(set.records_);
   ParallelFor(chunks->size(), [&](size_t c) {

@@ -212,7 +212,8 @@ void ParseKeaCsvLine(absl::string_view line, size_t lineno, const KeaCsvColumns&
       // Kea 2.4's map, anything unusual, and every error: the JSON path.
       absl::StatusOr<std::string> r = RelayAgentInfoFromUserContext(Unescape(uc));
       if (!r.ok()) return fail(absl::StrCat("user_context: ", r.status().message()));
-      n = std::min<size_t>(r->size(), 255);  // RelayAgentInfoFromHex refuses more
+      if (r->size() > 255) return fail("user_context: option 82 is longer than 255 bytes");
+      n = r->size();
       std::memcpy(rai, r->data(), n);
     }
     h.rai_len = static_cast<uint8_t>(n);

@@ -16,9 +16,14 @@
 
 namespace lqd::control {
 
-absl::Status ReadWholeFile(const std::string& path, std::unique_ptr<char[]>* out, size_t* size) {
+absl::Status ReadWholeFile(const std::string& path, std::unique_ptr<char[]>* out, size_t* size,
+                           size_t piece_bytes) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return absl::NotFoundError(absl::StrCat("cannot open '", path, "': ", strerror(errno)));
+  if (fd < 0) {
+    const int e = errno;
+    const std::string msg = absl::StrCat("cannot open '", path, "': ", strerror(e));
+    return e == ENOENT ? absl::NotFoundError(msg) : absl::UnavailableError(msg);
+  }
   auto failed = [&](int e) {
     close(fd);
     return absl::UnavailableError(absl::StrCat("cannot read '", path, "': ", strerror(e)));
@@ -27,7 +32,7 @@ absl::Status ReadWholeFile(const std::string& path, std::unique_ptr<char[]>* out
   const size_t known = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? static_cast<size_t>(st.st_size) : 0;
   size_t cap = known + 4096;  // room for some growth before the buffer doubles
   std::unique_ptr<char[]> buf(new char[cap]);
-  constexpr size_t kPiece = size_t{64} << 20;
+  const size_t kPiece = std::max<size_t>(1, piece_bytes);
   std::atomic<int> error{0};
   std::atomic<size_t> short_at{known};  // lowest offset where a piece came up short (file shrank)
   ParallelFor((known + kPiece - 1) / kPiece, [&](size_t i) {
@@ -51,10 +56,13 @@ absl::Status ReadWholeFile(const std::string& path, std::unique_ptr<char[]>* out
     if (known > 0 && lseek(fd, static_cast<off_t>(known), SEEK_SET) < 0) return failed(errno);
     for (;;) {
       if (have == cap) {
-        std::unique_ptr<char[]> bigger(new char[2 * cap]);
+        // By an eighth (at least 1 MB), not doubling: a 1.7 GB file that
+        // grew by a few lines must not cost another 3.4 GB.
+        const size_t bigger_cap = cap + std::max<size_t>(size_t{1} << 20, cap / 8);
+        std::unique_ptr<char[]> bigger(new char[bigger_cap]);
         std::memcpy(bigger.get(), buf.get(), have);
         buf = std::move(bigger);
-        cap *= 2;
+        cap = bigger_cap;
       }
       const ssize_t r = read(fd, buf.get() + have, cap - have);
       if (r < 0 && errno == EINTR) continue;

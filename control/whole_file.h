@@ -18,9 +18,12 @@
 
 namespace lqd::control {
 
-// The file's bytes in *out (*size of them). NotFound if it cannot be
-// opened, Unavailable if a read fails; the message names the file and the
+// The file's bytes in *out (*size of them). NotFound if it does not
+// exist, Unavailable if it cannot be opened otherwise or a read fails; the
+// message names the file and the
 // system's reason.
-absl::Status ReadWholeFile(const std::string& path, std::unique_ptr<char[]>* out, size_t* size);
+// `piece_bytes` is the parallel read's piece size (tests make it small).
+absl::Status ReadWholeFile(const std::string& path, std::unique_ptr<char[]>* out, size_t* size,
+                           size_t piece_bytes = size_t{64} << 20);
 
 }  // namespace lqd::control

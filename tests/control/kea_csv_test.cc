@@ -257,7 +257,25 @@ TEST(KeaCsv, StartUpLoadReadsTheFileAndSaysWhyItCannot) {
   EXPECT_EQ(set->at(1).ip, 0x0A000002u);
   ASSERT_EQ(set->errors().size(), 1u);
   EXPECT_EQ(set->errors()[0].line, 4u);
-  std::ofstream(path) << "no,header,here\n";
+  // A last line without a line end is a write Kea had not finished: here it
+  // still has every field but user_context, and would pass as a lease
+  // without its option 82. The start-up load skips and reports it; a
+  // whole-text parse (the follower only hands it complete lines) keeps it.
+  const std::string unfinished = text + "10.0.0.9,02:00:00:00:00:09,,3600,2000000000,1,0,0,,0";
+  std::ofstream(path, std::ios::trunc) << unfinished;
+  auto cut = LoadKeaCsvLeases(path);
+  ASSERT_TRUE(cut.ok()) << cut.status();
+  EXPECT_EQ(cut->size(), 2u);
+  ASSERT_EQ(cut->errors().size(), 2u);
+  EXPECT_EQ(cut->errors()[1].line, 5u);
+  EXPECT_NE(cut->errors()[1].reason.find("line end"), std::string::npos) << cut->errors()[1].reason;
+  EXPECT_EQ(ParseKeaCsvLeases(unfinished)->size(), 3u);
+  std::ofstream(path, std::ios::trunc) << text + "   \t";  // only blanks after the last line end: nothing cut
+  auto blank_tail = LoadKeaCsvLeases(path);
+  ASSERT_TRUE(blank_tail.ok());
+  EXPECT_EQ(blank_tail->size(), 2u);
+  EXPECT_EQ(blank_tail->errors().size(), 1u);
+  std::ofstream(path, std::ios::trunc) << "no,header,here\n";
   auto bad = LoadKeaCsvLeases(path);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find(path), std::string::npos) << bad.status();
@@ -333,7 +351,69 @@ TEST(KeaCsv, ColonHexIsStrict) {
   EXPECT_EQ(r->records[0].lease.hw.hlen, 6);
   EXPECT_EQ(r->records[0].lease.hw.bytes[5], 0xfd);
   EXPECT_EQ(r->records[0].lease.client_id, std::string("\x01\xff", 2));
-  EXPECT_EQ(r->errors.size(), 6u);
+  ASSERT_EQ(r->errors.size(), 6u);
+  for (size_t i = 0; i < 6; ++i) {
+    EXPECT_EQ(r->errors[i].line, i + 3);
+    EXPECT_NE(r->errors[i].reason.find("hwaddr"), std::string::npos) << r->errors[i].reason;
+  }
+}
+
+std::string ColonHexOf(size_t n) {
+  std::string s;
+  for (size_t i = 0; i < n; ++i) s += (i ? ":" : "") + std::string("a5");
+  return s;
+}
+
+// Option 82 of n bytes in total: sub-option 1 (circuit-id) of n - 2 bytes.
+std::string RaiHex(size_t n) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string h = "0x01";
+  h += kHex[(n - 2) >> 4];
+  h += kHex[(n - 2) & 15];
+  for (size_t i = 2; i < n; ++i) h += "41";
+  return h;
+}
+
+// The packed record keeps client-id and option 82 lengths in one byte each:
+// 255 bytes load whole, 256 are a bad line, on Kea 2.2's hex fast path and
+// on the JSON path (2.4's map) alike; never a silently cut value.
+TEST(KeaCsv, ClientIdAndOption82LengthLimits) {
+  const std::string text = std::string(kHeader22) +
+      "10.0.0.1,02:00:00:00:00:01," + ColonHexOf(255) + ",60,2000000000,1,0,0,,0,\n" +           // 2: ok
+      "10.0.0.2,02:00:00:00:00:02," + ColonHexOf(256) + ",60,2000000000,1,0,0,,0,\n" +           // 3: too long
+      "10.0.0.3,02:00:00:00:00:03,,60,2000000000,1,0,0,,0,{ \"ISC\": { \"relay-agent-info\": \"" +
+      RaiHex(255) + "\" } }\n" +                                                                  // 4: ok
+      "10.0.0.4,02:00:00:00:00:04,,60,2000000000,1,0,0,,0,{ \"ISC\": { \"relay-agent-info\": \"" +
+      RaiHex(256) + "\" } }\n" +                                                                  // 5: too long
+      "10.0.0.5,02:00:00:00:00:05,,60,2000000000,1,0,0,,0,{ \"ISC\": { \"relay-agent-info\": "
+      "{ \"sub-options\": \"" + RaiHex(255) + "\" } } }\n" +                                     // 6: ok
+      "10.0.0.6,02:00:00:00:00:06,,60,2000000000,1,0,0,,0,{ \"ISC\": { \"relay-agent-info\": "
+      "{ \"sub-options\": \"" + RaiHex(256) + "\" } } }\n";                                      // 7: too long
+  for (bool packed : {false, true}) {
+    SCOPED_TRACE(packed ? "ParseKeaCsvLeases" : "ParseKeaCsv");
+    std::vector<Lease> leases;
+    std::vector<LineError> errors;
+    if (packed) {
+      auto set = ParseKeaCsvLeases(text);
+      ASSERT_TRUE(set.ok());
+      for (size_t i = 0; i < set->size(); ++i) leases.push_back(set->at(i));
+      errors = set->errors();
+    } else {
+      auto r = ParseKeaCsv(text);
+      ASSERT_TRUE(r.ok());
+      leases = FoldKeaCsv(r->records);
+      errors = r->errors;
+    }
+    ASSERT_EQ(leases.size(), 3u);
+    EXPECT_EQ(leases[0].client_id, std::string(255, '\xa5'));
+    EXPECT_EQ(leases[1].relay_agent_info.size(), 255u);
+    EXPECT_EQ(leases[1].relay_agent_info.substr(0, 3), "\x01\xfd" "A");
+    EXPECT_EQ(leases[2].relay_agent_info, leases[1].relay_agent_info);
+    ASSERT_EQ(errors.size(), 3u);
+    EXPECT_EQ(errors[0].line, 3u);
+    EXPECT_EQ(errors[1].line, 5u);
+    EXPECT_EQ(errors[2].line, 7u);
+  }
 }
 
 }  // namespace
