@@ -239,7 +239,7 @@ absl::StatusOr<KeaCsvLeaseSet> ParseKeaCsvLeases(std::string_view std_text) {
   set.arenas_.reserve(chunks->size());
   for (Chunk& ch : *chunks) {
     std::move(ch.errors.begin(), ch.errors.end(), std::back_inserter(set.errors_));
-    ch.arena.offsets = {};
+    std::vector<uint32_t>().swap(ch.arena.offsets);  // freed, not only emptied (~40 MB at 10 M)
     set.arenas_.push_back(std::move(ch.arena));
   }
   return set;
