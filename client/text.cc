@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
-#include "dhcp/hex.h"
+#include "dhcp/text.h"
 
 namespace lqd::client {
 namespace {

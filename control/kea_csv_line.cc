@@ -8,7 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "control/kea_user_context.h"
-#include "dhcp/hex.h"
+#include "dhcp/text.h"
 #include "dhcp/relay_agent_info.h"
 
 namespace lqd::control {
@@ -60,26 +60,6 @@ bool ParseColonHex(absl::string_view s, uint8_t* out, size_t cap, size_t* n) {
   }
 }
 
-// Dotted-quad IPv4, as strict as inet_pton(AF_INET): four decimal parts of
-// at most 255, no leading zeros, nothing else. Host order.
-bool ParseIpv4(absl::string_view s, uint32_t* ip) {
-  uint32_t v = 0;
-  size_t i = 0;
-  for (int part = 0; part < 4; ++part) {
-    if (part > 0) {
-      if (i >= s.size() || s[i] != '.') return false;
-      ++i;
-    }
-    const size_t start = i;
-    uint32_t octet = 0;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9' && i - start < 3) octet = octet * 10 + uint32_t(s[i++] - '0');
-    if (i == start || octet > 255 || (i - start > 1 && s[start] == '0')) return false;
-    v = v << 8 | octet;
-  }
-  if (i != s.size()) return false;
-  *ip = v;
-  return true;
-}
 
 // The hex of Kea 2.2's usual user context, written exactly as Kea writes it:
 // { "ISC": { "relay-agent-info": "0x0104..." } }. Empty for anything else,
@@ -171,8 +151,8 @@ void ParseKeaCsvLine(absl::string_view line, size_t lineno, const KeaCsvColumns&
   uint8_t* const cid = reinterpret_cast<uint8_t*>(rec + sizeof(PackedHead));
   PackedHead h{};
   h.line = static_cast<uint32_t>(lineno);
-  if (!ParseIpv4(Field(f, c.address), &h.ip)) {
-    return fail(absl::StrCat("address '", Field(f, c.address), "' is not an IPv4 address"));
+  if (const absl::string_view a = Field(f, c.address); !dhcp::ParseDottedQuad({a.data(), a.size()}, &h.ip)) {
+    return fail(absl::StrCat("address '", a, "' is not an IPv4 address"));
   }
   size_t n = 0;
   if (!ParseColonHex(Field(f, c.hwaddr), h.hw, sizeof(h.hw), &n)) {

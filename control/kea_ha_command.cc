@@ -14,7 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "control/kea_ha_command_fast.h"
 #include "control/kea_user_context.h"
-#include "dhcp/hex.h"
+#include "dhcp/text.h"
 
 namespace lqd::control {
 namespace {

@@ -14,7 +14,7 @@
 #include <cstring>
 #include <optional>
 
-#include "dhcp/hex.h"
+#include "dhcp/text.h"
 #include "dhcp/relay_agent_info.h"
 
 #define LQD_ALWAYS_INLINE inline __attribute__((always_inline))
@@ -278,27 +278,6 @@ bool FastArguments(Scanner& sc, FastFields& f) {
   });
 }
 
-// Canonical dotted quad only (1-3 digits, no leading zero, <= 255): every
-// such text is one inet_pton accepts with the same value; anything else
-// goes to the DOM path, which asks inet_pton.
-bool Ipv4(std::string_view s, uint32_t* out) {
-  uint32_t ip = 0;
-  size_t i = 0;
-  for (int part = 0; part < 4; ++part) {
-    if (part > 0) {
-      if (i >= s.size() || s[i] != '.') return false;
-      ++i;
-    }
-    const size_t start = i;
-    uint32_t v = 0;
-    while (i < s.size() && i - start < 3 && s[i] >= '0' && s[i] <= '9') v = v * 10 + static_cast<uint32_t>(s[i++] - '0');
-    if (i == start || v > 255 || (i - start > 1 && s[start] == '0')) return false;
-    ip = ip << 8 | v;
-  }
-  if (i != s.size()) return false;
-  *out = ip;
-  return true;
-}
 
 // "xx:xx:...:xx", two hex digits per byte, at most `max` bytes, into out;
 // "" is zero bytes. Returns the byte count or -1 (the DOM path's ColonHex
@@ -350,7 +329,7 @@ bool FastParseKeaCommand(std::string_view body, KeaCommand* cmd) {
   // LeaseFromKeaJson's rules, on the happy path only.
   if (!f.ip || !f.valid || (!f.expire && !f.cltt) || (f.state && *f.state > 3)) return false;
   Lease& l = cmd->update.lease;
-  if (!Ipv4(*f.ip, &l.ip)) return false;
+  if (!dhcp::ParseDottedQuad(*f.ip, &l.ip)) return false;  // else the DOM path asks inet_pton
   uint8_t buf[255];
   if (f.hw) {
     const int n = PlainColonHex(*f.hw, sizeof l.hw.bytes, buf);

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
-#include "dhcp/hex.h"
+#include "dhcp/text.h"
 #include "dhcp/relay_agent_info.h"
 
 namespace lqd::control {

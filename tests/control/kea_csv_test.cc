@@ -360,7 +360,10 @@ TEST(KeaCsv, ColonHexIsStrict) {
 
 std::string ColonHexOf(size_t n) {
   std::string s;
-  for (size_t i = 0; i < n; ++i) s += (i ? ":" : "") + std::string("a5");
+  for (size_t i = 0; i < n; ++i) {
+    if (i != 0) s += ':';
+    s += "a5";
+  }
   return s;
 }
 
