@@ -32,13 +32,6 @@ const char* ParseErrorDescription(ParseError e) {
   return "unknown parse error";
 }
 
-const OptionView* ParsedMessage::Find(uint8_t code) const {
-  for (size_t i = 0; i < num_options_; ++i) {
-    if (options_[i].code == code) return &options_[i];
-  }
-  return nullptr;
-}
-
 bool ParsedMessage::HasHardwareAddress() const {
   // hlen == 0 leaves no bytes to match, so whatever htype says there is no
   // MAC selector; htype == 0 names no hardware type to match against.
@@ -129,20 +122,20 @@ class OptionCollector {
   };
 
   std::optional<ParseError> Add(uint8_t code, const uint8_t* data, uint8_t len) {
-    for (size_t i = 0; i < m_.num_options_; ++i) {
-      OptionView& o = m_.options_[i];
-      if (o.code != code) continue;
+    if (const OptionView* seen = m_.Find(code)) {  // a repeat: RFC 3396 split
+      OptionView& o = m_.options_[seen - m_.options_.data()];
       // Checked per code as it grows so `len` (uint16_t) cannot wrap on a
       // large input made of many fragments.
       if (len > ParsedMessage::kScratchLen - o.len) return ParseError::kOptionsTooLong;
       o.len = static_cast<uint16_t>(o.len + len);
-      split_[i] = true;
+      split_[&o - m_.options_.data()] = true;
       any_split_ = true;
       return std::nullopt;
     }
     if (m_.num_options_ == ParsedMessage::kMaxOptions) return ParseError::kTooManyOptions;
     split_[m_.num_options_] = false;
     m_.options_[m_.num_options_++] = {code, len, data};
+    m_.present_[code >> 6] |= uint64_t{1} << (code & 63);
     return std::nullopt;
   }
 
@@ -162,14 +155,14 @@ class OptionCollector {
 std::optional<ParseError> ParseMessage(std::span<const uint8_t> bytes, ParsedMessage& out) {
   // Drop anything a previous packet left, so a failed parse never exposes
   // stale views through Find() or options().
-  out.num_options_ = 0;
+  out.ClearOptions();
   out.scratch_used_ = 0;
   out.message_type = MessageType::kNone;
   out.overload = 0;
   out.chaddr = nullptr;
   out.raw = bytes;
   auto fail = [&out](ParseError e) {
-    out.num_options_ = 0;
+    out.ClearOptions();
     out.message_type = MessageType::kNone;
     out.overload = 0;
     return e;

@@ -7,31 +7,15 @@
 namespace lqd::dhcp {
 
 namespace {
-constexpr size_t kMaxOptionLen = 255;
 // An address list is split on whole addresses (63 * 4 = 252 bytes per
 // instance), so a receiver that does not concatenate still reads a valid,
 // if shorter, list from each instance.
-constexpr size_t kAddrsPerInstance = kMaxOptionLen / 4;
+constexpr size_t kAddrsPerInstance = 255 / 4;
 
 size_t Instances(size_t len, size_t per_instance) {
   return len == 0 ? 1 : (len + per_instance - 1) / per_instance;
 }
 }  // namespace
-
-bool MessageBuilder::Reserve(size_t n) {
-  if (overflow_ || n > buf_.size() - pos_) {
-    overflow_ = true;
-    return false;
-  }
-  return true;
-}
-
-bool MessageBuilder::BeginOption(uint8_t code, size_t n) {
-  // An option before the header, or a PAD/END code used as an option, would
-  // make a malformed message: flag it like an overflow so it is never sent.
-  if (pos_ < kMinMessageLen || code == opt::kPad || code == opt::kEnd) overflow_ = true;
-  return Reserve(n);
-}
 
 void MessageBuilder::SetHeader(const BootpHeader& h) {
   pos_ = 0;
@@ -55,23 +39,7 @@ void MessageBuilder::SetHeader(const BootpHeader& h) {
   pos_ = kMinMessageLen;
 }
 
-void MessageBuilder::AddU8(uint8_t code, uint8_t v) {
-  if (!BeginOption(code, 3)) return;
-  buf_[pos_] = code;
-  buf_[pos_ + 1] = 1;
-  buf_[pos_ + 2] = v;
-  pos_ += 3;
-}
-
-void MessageBuilder::AddU32(uint8_t code, uint32_t v) {
-  if (!BeginOption(code, 6)) return;
-  buf_[pos_] = code;
-  buf_[pos_ + 1] = 4;
-  StoreBe32(&buf_[pos_ + 2], v);
-  pos_ += 6;
-}
-
-void MessageBuilder::AddOption(uint8_t code, std::span<const uint8_t> value) {
+void MessageBuilder::AddSplitOption(uint8_t code, std::span<const uint8_t> value) {
   // Reserve the whole option up front: it is written entirely or not at all.
   if (!BeginOption(code, value.size() + 2 * Instances(value.size(), kMaxOptionLen))) return;
   size_t off = 0;
@@ -79,8 +47,7 @@ void MessageBuilder::AddOption(uint8_t code, std::span<const uint8_t> value) {
     const size_t n = std::min(kMaxOptionLen, value.size() - off);
     buf_[pos_] = code;
     buf_[pos_ + 1] = static_cast<uint8_t>(n);
-    // Guarded: an empty span may carry a null data() that copy_n must not see.
-    if (n > 0) std::copy_n(value.data() + off, n, &buf_[pos_ + 2]);
+    std::copy_n(value.data() + off, n, &buf_[pos_ + 2]);
     pos_ += 2 + n;
     off += n;
   } while (off < value.size());

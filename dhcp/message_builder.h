@@ -28,6 +28,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 
 #include "dhcp/wire.h"
@@ -58,10 +59,33 @@ class MessageBuilder {
   void SetHeader(const BootpHeader& h);
 
   void AddMessageType(MessageType t) { AddU8(opt::kMessageType, static_cast<uint8_t>(t)); }
-  void AddU8(uint8_t code, uint8_t v);
-  void AddU32(uint8_t code, uint32_t v);
+  void AddU8(uint8_t code, uint8_t v) {
+    if (!BeginOption(code, 3)) return;
+    uint8_t* p = buf_.data() + pos_;
+    p[0] = code;
+    p[1] = 1;
+    p[2] = v;
+    pos_ += 3;
+  }
+  void AddU32(uint8_t code, uint32_t v) {
+    if (!BeginOption(code, 6)) return;
+    uint8_t* p = buf_.data() + pos_;
+    p[0] = code;
+    p[1] = 4;
+    StoreBe32(p + 2, v);
+    pos_ += 6;
+  }
   // Any length; >255 is split per RFC 3396. An empty value writes code, 0.
-  void AddOption(uint8_t code, std::span<const uint8_t> value);
+  void AddOption(uint8_t code, std::span<const uint8_t> value) {
+    if (value.size() > kMaxOptionLen) return AddSplitOption(code, value);
+    if (!BeginOption(code, 2 + value.size())) return;
+    uint8_t* p = buf_.data() + pos_;
+    p[0] = code;
+    p[1] = static_cast<uint8_t>(value.size());
+    // Guarded: an empty span may carry a null data() that memcpy must not see.
+    if (!value.empty()) std::memcpy(p + 2, value.data(), value.size());
+    pos_ += 2 + value.size();
+  }
   // A list of IPv4 addresses (host order), e.g. option 92.
   void AddAddressList(uint8_t code, std::span<const uint32_t> addrs);
 
@@ -73,8 +97,26 @@ class MessageBuilder {
   size_t size() const { return pos_; }
 
  private:
-  bool Reserve(size_t n);
-  bool BeginOption(uint8_t code, size_t n);
+  static constexpr size_t kMaxOptionLen = 255;
+
+  // The Add*() methods are inline (one query's reply is a handful of small
+  // options, and a call per option was a tenth of the engine's
+  // instructions); only the rare RFC 3396 split is out of line.
+  bool Reserve(size_t n) {
+    if (overflow_ || n > buf_.size() - pos_) {
+      overflow_ = true;
+      return false;
+    }
+    return true;
+  }
+  bool BeginOption(uint8_t code, size_t n) {
+    // An option before the header, or a PAD/END code used as an option,
+    // would make a malformed message: flag it like an overflow so it is
+    // never sent.
+    if (pos_ < kMinMessageLen || code == opt::kPad || code == opt::kEnd) overflow_ = true;
+    return Reserve(n);
+  }
+  void AddSplitOption(uint8_t code, std::span<const uint8_t> value);
 
   std::span<uint8_t> buf_;
   size_t pos_ = 0;

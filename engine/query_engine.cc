@@ -293,8 +293,8 @@ QueryResult QueryEngine::Answer(const dhcp::ParsedMessage& q, const QueryContext
     bool want_rai = false;
     bool want_assoc = d.force_associated;
     for (uint8_t code : wanted) {
-      if (done.test(code)) continue;
-      done.set(code);
+      if (done[code]) continue;  // operator[]: a uint8_t is always in range
+      done[code] = true;
       if (code == opt::kRelayAgentInfo) want_rai = true;
       if (code == opt::kAssociatedIp) want_assoc = true;
       AddRequestedOption(b, code, l, ctx);
