@@ -213,6 +213,10 @@ void HandleBurst(LcoreConf& lc, unsigned port_index, rte_mbuf** pkts, uint16_t n
   const QueryEngine& engine = *lc.shared->engine;
   PendingQuery lq[kBurstSize];
   unsigned n_lq = 0;
+  // The mbuf headers first: a ring or memif port (or a PMD that recycles
+  // mbufs freed by another core) hands over headers last written on another
+  // core, and PrefetchFrame() needs each one's data pointer.
+  for (int j = 0; j < nb; ++j) rte_prefetch0(pkts[j]);
   for (int j = 0; j < kPrefetchOffset && j < nb; ++j) PrefetchFrame(pkts[j]);
   for (int j = 0; j < nb; ++j) {
     if (j + kPrefetchOffset < nb) PrefetchFrame(pkts[j + kPrefetchOffset]);
