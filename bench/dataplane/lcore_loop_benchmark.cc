@@ -7,6 +7,7 @@
 //
 //   lcore_loop_benchmark [--packets N] [--warmup N] [--reps R] [--leases L]
 //                        [--window W] [--json FILE] [--lcores 0@0,1@1]
+//                        [--port ring|memif]
 //
 //   generator (main lcore)                 loop under test (worker lcore)
 //     copy a pre-built 342-byte query          rte_eth_rx_burst
@@ -15,11 +16,16 @@
 //                                                 mac-swap: swap MACs
 //     dequeue replies, recycle mbufs  <- TX ring <- tx buffer / tx burst
 //
-// The port is rte_eth_from_rings() with one RX and one TX rte_ring, so the
-// generator talks to the rings directly and the loop under test sees an
-// ordinary ethdev. Both modes use the same generator code, the same port,
-// pool, window and query frames: the MAC-swap rate is this harness's I/O
-// ceiling and lqd/ceiling the share of it the real loop keeps.
+// --port ring (default): rte_eth_from_rings() with one RX and one TX
+// rte_ring, so the generator talks to the rings directly and the loop under
+// test sees an ordinary ethdev; I/O costs next to nothing. --port memif: two
+// net_memif ports of this process joined by one socket (shared memory, copy
+// mode), the generator on the server end through rte_eth_tx/rx_burst, the
+// loop under test on the client end: every frame is copied into shared
+// memory and out again on each side, an I/O path whose per-packet cost is
+// closer to a NIC PMD's. Both modes use the same generator code, the same
+// port, pool, window and query frames: the MAC-swap rate is this harness's
+// I/O ceiling and lqd/ceiling the share of it the real loop keeps.
 //
 // Queries: by IP (ciaddr) for random active leases of a BulkLoad-ed store
 // of L leases (default 1 M) with DOCSIS-like option 82 and vendor class, PRL
@@ -91,6 +97,7 @@ constexpr size_t kTemplates = 1 << 16;     // distinct pre-built queries, cycled
 constexpr unsigned kBurst = 32;
 
 struct Options {
+  bool memif = false;  // --port memif
   uint64_t packets = 5'000'000;
   uint64_t warmup = 500'000;
   unsigned reps = 3;
@@ -212,6 +219,9 @@ struct alignas(64) PollStats {
 };
 constexpr uint64_t kDescheduledCycles = 400'000;  // 200 us at 2 GHz; a burst of 32 takes far less
 PollStats g_poll;
+// Frames the loop under test has taken off its RX queue, for the generator
+// of lqd-limited (no replies come back). One writer: a plain store.
+std::atomic<uint64_t> g_taken{0};
 
 uint16_t CountPoll(uint16_t, uint16_t, rte_mbuf**, uint16_t nb, uint16_t, void* arg) {
   auto& p = *static_cast<PollStats*>(arg);
@@ -232,6 +242,7 @@ uint16_t CountPoll(uint16_t, uint16_t, rte_mbuf**, uint16_t nb, uint16_t, void* 
   ++p.polls;
   p.empty += nb == 0;
   p.frames += nb;
+  if (nb != 0) g_taken.store(g_taken.load(std::memory_order_relaxed) + nb, std::memory_order_relaxed);
   return nb;
 }
 
@@ -303,17 +314,35 @@ struct RunResult {
   std::vector<std::pair<std::string, uint64_t>> counters;
 };
 
+// The generator's end of the port: the two rings (ring port), or the server
+// end of the memif pair. Send() and Recv() hand mbufs over as a tx/rx
+// burst does: what Send() took is no longer the generator's.
+struct Feed {
+  rte_ring* rxr = nullptr;  // ring port: the loop's RX ring (we enqueue)
+  rte_ring* txr = nullptr;  //            the loop's TX ring (we dequeue)
+  uint16_t gen_port = 0;    // memif: the generator's own port
+
+  unsigned Send(rte_mbuf** b, unsigned k) const {
+    return rxr ? rte_ring_enqueue_burst(rxr, reinterpret_cast<void**>(b), k, nullptr)
+               : rte_eth_tx_burst(gen_port, 0, b, static_cast<uint16_t>(k));
+  }
+  unsigned Recv(rte_mbuf** b, unsigned k) const {
+    return txr ? rte_ring_dequeue_burst(txr, reinterpret_cast<void**>(b), k, nullptr)
+               : rte_eth_rx_burst(gen_port, 0, b, static_cast<uint16_t>(k));
+  }
+};
+
 double ThreadCpu(clockid_t c) {
   timespec ts;
   clock_gettime(c, &ts);
   return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
-// Feeds `rxr`, drains `txr` until warmup + packets frames are done (or no
-// progress for 2 s). Same code for every mode. `replies`: a frame is done
-// when its reply is back; otherwise (lqd-limited, which drops them) when
-// the loop under test took it off the RX ring.
-RunResult Generate(const Options& o, rte_ring* rxr, rte_ring* txr, rte_mempool* pool,
+// Sends queries into `feed` and drains its replies until warmup + packets
+// frames are done (or no progress for 2 s). Same code for every mode.
+// `replies`: a frame is done when its reply is back; otherwise (lqd-limited,
+// which drops them) when the loop under test took it off its RX queue.
+RunResult Generate(const Options& o, const Feed& feed, rte_mempool* pool,
                    const std::vector<Frame>& frames, bool replies = true) {
   RunResult r;
   const uint64_t total = o.warmup + o.packets;
@@ -322,6 +351,7 @@ RunResult Generate(const Options& o, rte_ring* rxr, rte_ring* txr, rte_mempool* 
   spare.reserve(o.window + kBurst);
   rte_mbuf* burst[kBurst];
   uint64_t sent = 0, recv = 0, t0 = 0, t1 = 0, occ_sum = 0, occ_n = 0;
+  const uint64_t taken0 = g_taken.load();  // the loop under test is idle: nothing in flight
   double dut0 = 0, gen0 = 0;
   PollStats poll0;
   clockid_t self;
@@ -331,7 +361,7 @@ RunResult Generate(const Options& o, rte_ring* rxr, rte_ring* txr, rte_mempool* 
   uint64_t last_progress = rte_rdtsc(), last_recv = 0, iter = 0;
   while (recv < total) {
     // Replies back: check lightly, recycle.
-    const unsigned n = rte_ring_dequeue_burst(txr, reinterpret_cast<void**>(burst), kBurst, nullptr);
+    const unsigned n = feed.Recv(burst, kBurst);
     for (unsigned i = 0; i < n; ++i) {
       const uint8_t* p = rte_pktmbuf_mtod(burst[i], const uint8_t*);
       if (rte_pktmbuf_data_len(burst[i]) < 42 + 240 || p[23] != dataplane::kIpProtoUdp || p[36] != 0 || p[37] != 67)
@@ -339,7 +369,7 @@ RunResult Generate(const Options& o, rte_ring* rxr, rte_ring* txr, rte_mempool* 
       spare.push_back(burst[i]);
     }
     const uint64_t before = recv;
-    recv = replies ? recv + n : sent - rte_ring_count(rxr);
+    recv = replies ? recv + n : g_taken.load(std::memory_order_relaxed) - taken0;
     if (before < o.warmup && recv >= o.warmup) {
       t0 = rte_rdtsc();
       poll0 = g_poll;  // racy snapshot of counters another core writes: good to a burst
@@ -366,13 +396,13 @@ RunResult Generate(const Options& o, rte_ring* rxr, rte_ring* txr, rte_mempool* 
           m->data_len = m->pkt_len = f.len;
           burst[i] = m;
         }
-        const unsigned e = rte_ring_enqueue_burst(rxr, reinterpret_cast<void**>(burst), k, nullptr);
+        const unsigned e = feed.Send(burst, k);
         for (unsigned i = e; i < k; ++i) spare.push_back(burst[i]);  // ring > window: never
         sent += e;
       }
     }
-    if (recv >= o.warmup) {
-      occ_sum += rte_ring_count(rxr);
+    if (recv >= o.warmup && feed.rxr != nullptr) {  // the memif ring's fill is not visible
+      occ_sum += rte_ring_count(feed.rxr);
       ++occ_n;
     }
     // Loss guard: a lost frame never comes back (checked now and then).
@@ -418,9 +448,8 @@ RunResult Generate(const Options& o, rte_ring* rxr, rte_ring* txr, rte_mempool* 
 struct Bench {
   Options o;
   unsigned dut_lcore = 0;
-  uint16_t port = 0;
-  rte_ring* rxr = nullptr;
-  rte_ring* txr = nullptr;
+  uint16_t port = 0;  // the loop under test's port
+  Feed feed;
   rte_mempool* pool = nullptr;
   std::unique_ptr<LeaseStore> store;
   std::unique_ptr<QueryEngine> engine;
@@ -449,7 +478,7 @@ RunResult RunLqd(Bench& b, unsigned rep, bool limited = false) {
   g_dut_started.store(false);
   g_poll = PollStats{};
   if (rte_eal_remote_launch(LqdLoop, lc.get(), b.dut_lcore) != 0) std::exit(1);
-  RunResult r = Generate(b.o, b.rxr, b.txr, b.pool, b.frames, !limited);
+  RunResult r = Generate(b.o, b.feed, b.pool, b.frames, !limited);
   dataplane::force_quit.store(true);
   rte_eal_wait_lcore(b.dut_lcore);
   dataplane::FreeLcoreTx(*lc);
@@ -469,7 +498,7 @@ RunResult RunMacSwap(Bench& b, unsigned rep) {
   g_dut_started.store(false);
   g_poll = PollStats{};
   if (rte_eal_remote_launch(MacSwapLoop, &c, b.dut_lcore) != 0) std::exit(1);
-  RunResult r = Generate(b.o, b.rxr, b.txr, b.pool, b.frames);
+  RunResult r = Generate(b.o, b.feed, b.pool, b.frames);
   g_stop.store(true);
   rte_eal_wait_lcore(b.dut_lcore);
   r.mode = "macswap";
@@ -503,6 +532,17 @@ double BusyCyc(const RunResult& r) {
   return r.poll.frames ? static_cast<double>(r.poll.busy) / static_cast<double>(r.poll.frames) : 0;
 }
 
+// memif: the client end connects to the server end through the socket in
+// the EAL's interrupt thread, after both ports started.
+bool WaitLinkUp(uint16_t port) {
+  for (int i = 0; i < 1000; ++i) {
+    rte_eth_link link{};
+    if (rte_eth_link_get_nowait(port, &link) == 0 && link.link_status == RTE_ETH_LINK_UP) return true;
+    rte_delay_ms(10);
+  }
+  return false;
+}
+
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const size_t n = v.size();
@@ -522,10 +562,12 @@ int Main(int argc, char** argv) {
     else if (arg("--window")) o.window = static_cast<unsigned>(std::strtoul(argv[++i], nullptr, 10));
     else if (arg("--json")) o.json = argv[++i];
     else if (arg("--lcores")) lcores = argv[++i];
+    else if (arg("--port") && (std::strcmp(argv[i + 1], "ring") == 0 || std::strcmp(argv[i + 1], "memif") == 0))
+      o.memif = std::strcmp(argv[++i], "memif") == 0;
     else {
       std::fprintf(stderr,
                    "usage: lcore_loop_benchmark [--packets N] [--warmup N] [--reps R] [--leases L] "
-                   "[--window W] [--json FILE] [--lcores 0@0,1@1]\n");
+                   "[--window W] [--json FILE] [--lcores 0@0,1@1] [--port ring|memif]\n");
       return 2;
     }
   }
@@ -538,6 +580,14 @@ int Main(int argc, char** argv) {
   std::vector<std::string> eal = {"lcore_loop_benchmark", "--no-huge", "-m", "1024", "--no-pci",
                                   "--file-prefix", prefix, "--lcores", lcores,
                                   "--log-level", "lib.eal:error", "--no-telemetry"};
+  // memif: the server end is the generator's, the client end the loop's.
+  const std::string memif_sock = "/tmp/" + prefix + ".memif";
+  if (o.memif) {
+    for (const char* end : {"net_memif_gen,role=server", "net_memif_dut,role=client"}) {
+      eal.push_back("--vdev");
+      eal.push_back(std::string(end) + ",id=0,socket-abstract=no,socket=" + memif_sock);
+    }
+  }
   std::vector<char*> eargv;
   for (auto& s : eal) eargv.push_back(s.data());
   if (rte_eal_init(static_cast<int>(eargv.size()), eargv.data()) < 0) {
@@ -557,25 +607,48 @@ int Main(int argc, char** argv) {
   b.engine = std::make_unique<QueryEngine>(*b.store);
   const double load_s = static_cast<double>(rte_rdtsc() - tl0) / static_cast<double>(rte_get_tsc_hz());
 
-  // Port: two rings, lqd's own pool and port setup.
-  auto pool = dataplane::CreateMbufPool(1, 1);
+  // Port: lqd's own pool and port setup, on two rings or a memif pair.
+  auto pool = dataplane::CreateMbufPool(o.memif ? 2 : 1, 1);
   if (!pool.ok()) {
     std::fprintf(stderr, "%s\n", std::string(pool.status().message()).c_str());
     return 1;
   }
   b.pool = *pool;
-  b.rxr = rte_ring_create("lqb_rx", 4096, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
-  b.txr = rte_ring_create("lqb_tx", 4096, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
-  if (b.rxr == nullptr || b.txr == nullptr) return 1;
-  const int pid = rte_eth_from_rings("net_ring_lqb", &b.rxr, 1, &b.txr, 1, rte_socket_id());
-  if (pid < 0) {
-    std::fprintf(stderr, "rte_eth_from_rings failed\n");
-    return 1;
+  std::string dut_name = "net_ring_lqb";
+  if (o.memif) {
+    dut_name = "net_memif_dut";
+    auto gen = dataplane::AttachDevice("net_memif_gen");
+    auto dut = dataplane::AttachDevice(dut_name);
+    if (!gen.ok() || !dut.ok()) {
+      std::fprintf(stderr, "memif ports: %s\n",
+                   std::string((gen.ok() ? dut.status() : gen.status()).message()).c_str());
+      return 1;
+    }
+    auto gen_setup = dataplane::SetupPort(*gen, "net_memif_gen", 1, b.pool);
+    if (!gen_setup.ok()) {
+      std::fprintf(stderr, "%s\n", std::string(gen_setup.status().message()).c_str());
+      return 1;
+    }
+    b.port = *dut;
+    b.feed.gen_port = *gen;
+  } else {
+    b.feed.rxr = rte_ring_create("lqb_rx", 4096, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+    b.feed.txr = rte_ring_create("lqb_tx", 4096, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+    if (b.feed.rxr == nullptr || b.feed.txr == nullptr) return 1;
+    const int pid = rte_eth_from_rings(dut_name.c_str(), &b.feed.rxr, 1, &b.feed.txr, 1, rte_socket_id());
+    if (pid < 0) {
+      std::fprintf(stderr, "rte_eth_from_rings failed\n");
+      return 1;
+    }
+    b.port = static_cast<uint16_t>(pid);
   }
-  b.port = static_cast<uint16_t>(pid);
-  auto setup = dataplane::SetupPort(b.port, "net_ring_lqb", 1, b.pool);
+  auto setup = dataplane::SetupPort(b.port, dut_name, 1, b.pool);
   if (!setup.ok()) {
     std::fprintf(stderr, "%s\n", std::string(setup.status().message()).c_str());
+    return 1;
+  }
+  if (o.memif && !WaitLinkUp(b.port)) {
+    std::fprintf(stderr, "memif: the two ends did not connect within 10 s (socket %s)\n", memif_sock.c_str());
     return 1;
   }
 
@@ -603,10 +676,10 @@ int Main(int argc, char** argv) {
   b.frames = MakeFrames(o.leases, p.mac);
 
   const uint64_t hz = rte_get_tsc_hz();
-  std::printf("lcore_loop_benchmark: %zu leases (BulkLoad %.2f s), %zu distinct %u-byte by-IP queries, "
+  std::printf("lcore_loop_benchmark: %s port, %zu leases (BulkLoad %.2f s), %zu distinct %u-byte by-IP queries, "
               "window %u, %llu packets per run after %llu warm-up, %u rep(s), TSC %.0f MHz, "
               "generator lcore %u, loop lcore %u (--lcores %s)\n",
-              o.leases, load_s, kTemplates, b.frames[0].len, o.window,
+              o.memif ? "memif" : "ring", o.leases, load_s, kTemplates, b.frames[0].len, o.window,
               static_cast<unsigned long long>(o.packets), static_cast<unsigned long long>(o.warmup),
               o.reps, static_cast<double>(hz) / 1e6, rte_get_main_lcore(), b.dut_lcore, lcores.c_str());
   std::fflush(stdout);
@@ -670,10 +743,10 @@ int Main(int argc, char** argv) {
       std::perror(o.json.c_str());
       return 1;
     }
-    std::fprintf(f, "{\"tsc_hz\":%llu,\"leases\":%zu,\"bulkload_s\":%.3f,\"packets\":%llu,\"warmup\":%llu,"
+    std::fprintf(f, "{\"port\":\"%s\",\"tsc_hz\":%llu,\"leases\":%zu,\"bulkload_s\":%.3f,\"packets\":%llu,\"warmup\":%llu,"
                  "\"reps\":%u,\"window\":%u,\"templates\":%zu,\"frame_bytes\":%u,\"lcores\":\"%s\","
                  "\"burst\":%u,\"rx_desc\":%u,\"tx_desc\":%u,\"ring_size\":4096,\"zero_loss\":%s,\"runs\":[",
-                 static_cast<unsigned long long>(hz), o.leases, load_s,
+                 o.memif ? "memif" : "ring", static_cast<unsigned long long>(hz), o.leases, load_s,
                  static_cast<unsigned long long>(o.packets), static_cast<unsigned long long>(o.warmup), o.reps,
                  o.window, kTemplates, b.frames[0].len, lcores.c_str(), kBurst, dataplane::kRxDesc,
                  dataplane::kTxDesc, all_ok ? "true" : "false");
@@ -704,9 +777,14 @@ int Main(int argc, char** argv) {
   }
   rte_eth_dev_stop(b.port);
   rte_eth_dev_close(b.port);
+  if (o.memif) {
+    rte_eth_dev_stop(b.feed.gen_port);
+    rte_eth_dev_close(b.feed.gen_port);
+  }
   rte_eal_cleanup();
-  // The EAL leaves its runtime directory (config, fbarray files) behind.
   std::error_code ec;
+  if (o.memif) std::filesystem::remove(memif_sock, ec);
+  // The EAL leaves its runtime directory (config, fbarray files) behind.
   std::filesystem::remove_all("/var/run/dpdk/" + prefix, ec);
   return all_ok ? 0 : 3;
 }
