@@ -9,7 +9,8 @@
 #                              the report into the run directory, not docs/
 #
 # Both modes also run bench/dataplane/lcore_loop_benchmark (the real lcore
-# loop vs a MAC-swap forwarder, dataplane.json); full runs add
+# loop vs a MAC-swap forwarder, on a ring port: dataplane.json, and on a
+# memif pair: dataplane_memif.json); full runs add
 # scripts/storm_bench.sh (lq-storm against lqd and ISC dhcpd, storm.json;
 # root, network namespaces).
 #
@@ -103,19 +104,24 @@ run store     bench/lease-store/lease_store_benchmark "${NO10M_STORE[@]}"
 run rte_hash  bench/lease-store/rte_hash_baseline_benchmark "${NO10M_STORE[@]}"
 run engine    bench/engine/query_engine_benchmark "${NO10M_ENGINE[@]}"
 
-# The real lcore loop vs a MAC-swap forwarder, one process, one ring port,
-# generator on lcore 0 / CPU 0, loop under test on lcore 1 / CPU 1; the two
-# modes alternate within the run (bench/dataplane/lcore_loop_benchmark.cc).
+# The real lcore loop vs a MAC-swap forwarder, one process, generator on
+# lcore 0 / CPU 0, loop under test on lcore 1 / CPU 1; the two modes
+# alternate within the run (bench/dataplane/lcore_loop_benchmark.cc). Twice:
+# on a ring port (dataplane.json: I/O next to free) and on a memif pair
+# (dataplane_memif.json: every frame copied into and out of shared memory).
 if [[ $QUICK -eq 1 ]]; then DP=(--packets 1000000 --warmup 200000 --reps 2)
 else DP=(--packets 5000000 --warmup 500000 --reps 3); fi
-printf '== %-10s %s ... ' dataplane lcore_loop_benchmark
-t0=$SECONDS
-rc=0
-timeout 1200 "$BUILD/bench/dataplane/lcore_loop_benchmark" "${DP[@]}" --leases 1000000 \
-  --lcores 0@0,1@1 --json "$OUT/dataplane.json" >"$OUT/dataplane.log" 2>&1 || rc=$?
-# exit 3: ran, but a rep lost frames (the report says so); anything else failed
-if [[ $rc -ne 0 && $rc -ne 3 ]]; then echo "FAILED (exit $rc)"; tail -20 "$OUT/dataplane.log"; exit 1; fi
-echo "$((SECONDS - t0)) s"; grep 'ratio' "$OUT/dataplane.log" || true
+for port in ring memif; do
+  name=dataplane; [[ $port == ring ]] || name=dataplane_$port
+  printf '== %-10s %s ... ' "$name" "lcore_loop_benchmark --port $port"
+  t0=$SECONDS
+  rc=0
+  timeout 1200 "$BUILD/bench/dataplane/lcore_loop_benchmark" "${DP[@]}" --leases 1000000 --port "$port" \
+    --lcores 0@0,1@1 --json "$OUT/$name.json" >"$OUT/$name.log" 2>&1 || rc=$?
+  # exit 3: ran, but a rep lost frames (the report says so); anything else failed
+  if [[ $rc -ne 0 && $rc -ne 3 ]]; then echo "FAILED (exit $rc)"; tail -20 "$OUT/$name.log"; exit 1; fi
+  echo "$((SECONDS - t0)) s"; grep 'ratio' "$OUT/$name.log" || true
+done
 
 # Control plane (bench/control): Kea HA lease4-update ingest over HTTP on
 # loopback (memory / journal / journal+fsync; 1 and 4 connections, 1 and 32
