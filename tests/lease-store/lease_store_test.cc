@@ -481,6 +481,51 @@ TEST(LeaseStoreTest, BulkLoadAcrossChunksMatchesUpserts) {
   EXPECT_EQ(a.retired_pending, 0u);
 }
 
+// BulkLoad sizes every shard's table at once, in one huge-page block per
+// index (lease_store.h §6). Later a shard's table is replaced on its own
+// (here: shrinks as leases go), its pages handed back, and the block freed
+// with its last table; lookups stay right all along (under ASan a read of
+// a freed block would be reported).
+TEST(LeaseStoreTest, BulkLoadedTablesAreReplacedOneShardAtATime) {
+  constexpr int kN = 120000;
+  std::vector<Lease> in;
+  for (int i = 0; i < kN; ++i) in.push_back(MakeLease(kNet + i, i, i, 1000 + i));
+  LeaseStore s(LeaseStoreOptions{.shards = 16});  // small tables first: BulkLoad grows all 16
+  ASSERT_TRUE(s.BulkLoad(in).ok());
+  const size_t loaded_index_bytes = s.Stats().bytes_indexes;
+  EXPECT_GE(loaded_index_bytes, size_t{3} * kN * 8);  // three indexes, 8 bytes a slot
+  auto check = [&](const std::set<int>& gone) {
+    for (int i = 0; i < kN; i += 7) {
+      const bool live = gone.count(i) == 0;
+      const LeaseRecord* r = s.FindByIp(kNet + i);
+      ASSERT_EQ(r != nullptr, live) << i;
+      ASSERT_EQ(ByMac(s, i).size(), live ? 1u : 0u) << i;
+      ASSERT_EQ(ByCid(s, i).size(), live ? 1u : 0u) << i;
+    }
+  };
+  // Erase 15 of every 16 leases in IP order: shards shrink one by one,
+  // at different moments, while the others still live in the block.
+  std::set<int> gone;
+  for (int i = 0; i < kN; ++i) {
+    if (i % 16 == 0) continue;
+    ASSERT_TRUE(s.Erase(kNet + i)) << i;
+    gone.insert(i);
+    if (i % 20000 == 1) check(gone);
+  }
+  s.qsbr().Synchronize();
+  check(gone);
+  EXPECT_GT(s.Stats().rehashes, 0u);
+  EXPECT_LT(s.Stats().bytes_indexes, loaded_index_bytes / 4);  // every table was replaced
+  // And everything else: the blocks' last tables go, the store still works.
+  for (int i = 0; i < kN; i += 16) ASSERT_TRUE(s.Erase(kNet + i));
+  for (int i = 0; i < kN; i += 16) gone.insert(i);
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(s.Upsert(MakeLease(kNet + i, i, i, 5000)).ok());
+  for (int i = 0; i < 1000; ++i) gone.erase(i);
+  s.qsbr().Synchronize();
+  check(gone);
+  EXPECT_EQ(s.size(), 1000u);
+}
+
 // A relay MAC and client-id holding thousands of addresses (one group
 // each) next to ordinary clients: BulkLoad groups them as Upserts do,
 // newest first.
