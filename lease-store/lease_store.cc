@@ -218,8 +218,12 @@ Table* NewTable(uint64_t capacity) {
 // by IP and by MAC, one query at a time, 0.83-0.87x the time per query on
 // 4 KiB pages).
 // A table replaced later (growth, shrink, tombstone clean-up) is allocated
-// on its own; when a block's table is freed its whole pages go back to the
-// kernel at once, and the block itself when its last table goes.
+// on its own. A replaced block table's pages go back to the kernel at once,
+// so memory stays what the live tables need; the price is that the huge
+// page(s) it shared with neighbours are split, and the gain fades as churn
+// replaces shards. The block goes with its last table.
+// Under ASan and TSan every table is its own allocation, as records are
+// (§6 of the header), so a late reader of a freed table is still reported.
 struct TableBlock {
   std::atomic<uint32_t> live;  // tables of the block not yet freed
 };
@@ -227,30 +231,32 @@ struct TableBlock {
 // One table per capacity, in a block when together they fill at least a
 // huge page, each on its own otherwise.
 std::vector<Table*> NewTables(std::span<const uint64_t> capacities) {
-  size_t total = sizeof(Table);  // the block header, in a 64-byte slot of its own
-  for (uint64_t c : capacities) total += TableBytes(c);
   std::vector<Table*> out;
   out.reserve(capacities.size());
-  if (total < kHugePage || capacities.size() < 2) {
-    for (uint64_t c : capacities) out.push_back(NewTable(c));
+#ifndef LQD_STORE_PLAIN_MALLOC  // under the sanitizers never a block: see above
+  size_t total = sizeof(Table);  // the block header, in a 64-byte slot of its own
+  for (uint64_t c : capacities) total += TableBytes(c);
+  if (total >= kHugePage && capacities.size() >= 2) {
+    const size_t bytes = (total + kHugePage - 1) & ~(kHugePage - 1);
+    char* mem = static_cast<char*>(std::aligned_alloc(kHugePage, bytes));
+    if (mem == nullptr) OutOfMemory("index tables", bytes);
+    (void)madvise(mem, bytes, MADV_HUGEPAGE);
+    std::memset(mem, 0, bytes);  // all slots empty; published by a release store
+    auto* block = new (mem) TableBlock;
+    block->live.store(static_cast<uint32_t>(capacities.size()), std::memory_order_relaxed);
+    char* p = mem + sizeof(Table);
+    for (uint64_t c : capacities) {
+      Table* t = new (p) Table;
+      t->mask = c - 1;
+      t->bytes = TableBytes(c);
+      t->block = block;
+      out.push_back(t);
+      p += t->bytes;
+    }
     return out;
   }
-  const size_t bytes = (total + kHugePage - 1) & ~(kHugePage - 1);
-  char* mem = static_cast<char*>(std::aligned_alloc(kHugePage, bytes));
-  if (mem == nullptr) OutOfMemory("index tables", bytes);
-  (void)madvise(mem, bytes, MADV_HUGEPAGE);
-  std::memset(mem, 0, bytes);  // all slots empty; published by a release store
-  auto* block = new (mem) TableBlock;
-  block->live.store(static_cast<uint32_t>(capacities.size()), std::memory_order_relaxed);
-  char* p = mem + sizeof(Table);
-  for (uint64_t c : capacities) {
-    Table* t = new (p) Table;
-    t->mask = c - 1;
-    t->bytes = TableBytes(c);
-    t->block = block;
-    out.push_back(t);
-    p += t->bytes;
-  }
+#endif
+  for (uint64_t c : capacities) out.push_back(NewTable(c));
   return out;
 }
 
@@ -262,14 +268,17 @@ void FreeTable(void* p) {
     return;
   }
   // The pages wholly inside this table: nobody reads them any more (the
-  // caller waited for readers), neighbours' pages are left alone.
+  // caller waited for readers), neighbours' pages are left alone. Released
+  // before the count drops: once it does, another FreeTable may free the
+  // block. NOHUGEPAGE first, or khugepaged could collapse the range into a
+  // huge page again and bring the released memory back.
   const uintptr_t begin = (reinterpret_cast<uintptr_t>(t) + kPage - 1) & ~(kPage - 1);
   const uintptr_t end = (reinterpret_cast<uintptr_t>(t) + t->bytes) & ~(kPage - 1);
-  if (block->live.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-    std::free(block);
-  } else if (end > begin) {
+  if (end > begin) {
+    (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_NOHUGEPAGE);
     (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
   }
+  if (block->live.fetch_sub(1, std::memory_order_acq_rel) == 1) std::free(block);
 }
 
 // Capacity that holds n entries below the 3/4 load limit.
@@ -806,8 +815,9 @@ std::vector<size_t> Scatter(size_t n, uint32_t nbuckets, BucketFn bucket, EmitFn
 //
 // Per shard, the entries are first grouped by key in a private scratch
 // table (open addressing on the full 64-bit hash, members of one key
-// chained), which counts the keys; then the shard's real table is sized
-// for exactly that many and filled in scratch order. This replaced a
+// chained), which counts the keys; then the shard's real table, sized
+// beforehand with every shard's for as many keys as it has entries (an
+// upper bound, §6 blocks), is filled in scratch order. This replaced a
 // comparison sort of each shard by (hash, key): grouping needs equal keys
 // together, not an order, and the sort was ~10 % of a 10 M-lease load.
 // Records are read only where two full hashes are equal (same client, or a

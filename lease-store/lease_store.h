@@ -129,7 +129,14 @@
 // keys as leases, an upper bound. A table replaced later (growth, shrink,
 // tombstone clean-up) is allocated on its own, 2 MiB-aligned and advised
 // from 2 MiB up; a replaced block table's pages go back to the kernel at
-// once (MADV_DONTNEED), the block with its last table.
+// once (MADV_DONTNEED), which splits the huge page it shared with its
+// neighbours, so the gain is the loaded tables' and fades as churn
+// replaces shards; the block goes with its last table. While BulkLoad
+// resizes, the old tables and the new block coexist (the old are tiny when
+// the store was built for fewer leases, as lqd's is). Stats count each
+// table's bytes, not a block's rounding up (under 2 MiB per index). Under
+// ASan and TSan every table is its own allocation, so a reader of a freed
+// table is reported.
 // Out of memory: Upsert returns ResourceExhausted if the record cannot be
 // allocated; a failed table or group allocation aborts with a message (the
 // indexes would otherwise disagree).

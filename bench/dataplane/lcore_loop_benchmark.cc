@@ -95,6 +95,7 @@ constexpr uint32_t kRelay = 0xC0A80001;    // 192.168.0.1, giaddr and IP source
 constexpr uint8_t kRelayMac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
 constexpr size_t kTemplates = 1 << 16;     // distinct pre-built queries, cycled
 constexpr unsigned kBurst = 32;
+constexpr unsigned kMemifRing = 1024;  // --port memif: rsize=10 (log2 of the ring size)
 
 struct Options {
   bool memif = false;  // --port memif
@@ -350,8 +351,11 @@ RunResult Generate(const Options& o, const Feed& feed, rte_mempool* pool,
   std::vector<rte_mbuf*> spare;
   spare.reserve(o.window + kBurst);
   rte_mbuf* burst[kBurst];
+  // A reply the previous run's loop sent after that run stopped counting
+  // (lqd-limited answers one query a second) must not count here.
+  for (unsigned n; (n = feed.Recv(burst, kBurst)) != 0;) rte_pktmbuf_free_bulk(burst, n);
   uint64_t sent = 0, recv = 0, t0 = 0, t1 = 0, occ_sum = 0, occ_n = 0;
-  const uint64_t taken0 = g_taken.load();  // the loop under test is idle: nothing in flight
+  const uint64_t taken0 = g_taken.load();  // counted by the loop's RX callback from here on
   double dut0 = 0, gen0 = 0;
   PollStats poll0;
   clockid_t self;
@@ -571,8 +575,11 @@ int Main(int argc, char** argv) {
       return 2;
     }
   }
-  if (o.window < kBurst || o.window > 4096 || o.leases == 0 || o.reps == 0) {
-    std::fprintf(stderr, "bad options\n");
+  // memif rings hold kMemifRing frames (rsize below); more in
+  // flight and the loop's TX would find them full.
+  if (o.window < kBurst || o.window > (o.memif ? kMemifRing : 4096u) || o.leases == 0 || o.reps == 0) {
+    std::fprintf(stderr, "bad options (--window: %u..%u%s)\n", kBurst, o.memif ? kMemifRing : 4096u,
+                 o.memif ? " with --port memif" : "");
     return 2;
   }
 
@@ -585,9 +592,19 @@ int Main(int argc, char** argv) {
   if (o.memif) {
     for (const char* end : {"net_memif_gen,role=server", "net_memif_dut,role=client"}) {
       eal.push_back("--vdev");
-      eal.push_back(std::string(end) + ",id=0,socket-abstract=no,socket=" + memif_sock);
+      eal.push_back(std::string(end) + ",id=0,rsize=10,socket-abstract=no,socket=" + memif_sock);
     }
   }
+  // What the EAL and memif leave on disk goes on every return from here,
+  // early ones included.
+  struct RemoveOnReturn {
+    std::string runtime_dir, socket;
+    ~RemoveOnReturn() {
+      std::error_code ec;
+      if (!socket.empty()) std::filesystem::remove(socket, ec);
+      std::filesystem::remove_all(runtime_dir, ec);
+    }
+  } remove_on_return{"/var/run/dpdk/" + prefix, o.memif ? memif_sock : ""};
   std::vector<char*> eargv;
   for (auto& s : eal) eargv.push_back(s.data());
   if (rte_eal_init(static_cast<int>(eargv.size()), eargv.data()) < 0) {
@@ -745,11 +762,11 @@ int Main(int argc, char** argv) {
     }
     std::fprintf(f, "{\"port\":\"%s\",\"tsc_hz\":%llu,\"leases\":%zu,\"bulkload_s\":%.3f,\"packets\":%llu,\"warmup\":%llu,"
                  "\"reps\":%u,\"window\":%u,\"templates\":%zu,\"frame_bytes\":%u,\"lcores\":\"%s\","
-                 "\"burst\":%u,\"rx_desc\":%u,\"tx_desc\":%u,\"ring_size\":4096,\"zero_loss\":%s,\"runs\":[",
+                 "\"burst\":%u,\"rx_desc\":%u,\"tx_desc\":%u,\"ring_size\":%u,\"zero_loss\":%s,\"runs\":[",
                  o.memif ? "memif" : "ring", static_cast<unsigned long long>(hz), o.leases, load_s,
                  static_cast<unsigned long long>(o.packets), static_cast<unsigned long long>(o.warmup), o.reps,
                  o.window, kTemplates, b.frames[0].len, lcores.c_str(), kBurst, dataplane::kRxDesc,
-                 dataplane::kTxDesc, all_ok ? "true" : "false");
+                 dataplane::kTxDesc, o.memif ? kMemifRing : 4096u, all_ok ? "true" : "false");
     for (size_t i = 0; i < runs.size(); ++i) {
       const RunResult& r = runs[i];
       std::fprintf(f, "%s{\"mode\":\"%s\",\"rep\":%u,\"sent\":%llu,\"received\":%llu,\"measured\":%llu,"
@@ -781,11 +798,7 @@ int Main(int argc, char** argv) {
     rte_eth_dev_stop(b.feed.gen_port);
     rte_eth_dev_close(b.feed.gen_port);
   }
-  rte_eal_cleanup();
-  std::error_code ec;
-  if (o.memif) std::filesystem::remove(memif_sock, ec);
-  // The EAL leaves its runtime directory (config, fbarray files) behind.
-  std::filesystem::remove_all("/var/run/dpdk/" + prefix, ec);
+  rte_eal_cleanup();  // the runtime directory and socket go with remove_on_return
   return all_ok ? 0 : 3;
 }
 

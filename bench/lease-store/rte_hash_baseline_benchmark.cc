@@ -19,9 +19,11 @@
 #include <rte_malloc.h>
 
 #include <sched.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <map>
 #include <memory>
@@ -154,6 +156,9 @@ int main(int argc, char** argv) {
     lcores += ")";
   }
   // The rest of the EAL arguments are fixed; the command line goes to Google benchmark.
+  // --no-shconf still creates the runtime directory: a prefix of our own,
+  // removed at the end, so no empty /var/run/dpdk/rte is left behind.
+  std::string prefix = "--file-prefix=rte_hash_baseline-" + std::to_string(getpid());
   char* eal_argv[] = {
       const_cast<char*>("rte_hash_baseline"), const_cast<char*>("--no-huge"),
       const_cast<char*>("-m"), const_cast<char*>("2048"),
@@ -161,7 +166,7 @@ int main(int argc, char** argv) {
       // --no-huge (which implies --legacy-mem); --no-shconf is the part of it
       // that matters here: no runtime files, no clash between runs.
       const_cast<char*>("--no-shconf"), const_cast<char*>("--no-pci"),
-      const_cast<char*>("--no-telemetry"), lcores.data(),
+      const_cast<char*>("--no-telemetry"), lcores.data(), prefix.data(),
       const_cast<char*>("--log-level=lib.eal:error"),
   };
   const int eal_argc = static_cast<int>(sizeof(eal_argv) / sizeof(eal_argv[0]));
@@ -174,5 +179,7 @@ int main(int argc, char** argv) {
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   rte_eal_cleanup();
+  std::error_code ec;
+  std::filesystem::remove_all("/var/run/dpdk/" + prefix.substr(prefix.find('=') + 1), ec);
   return 0;
 }
