@@ -195,7 +195,7 @@ inline size_t TableBytes(uint64_t capacity) { return sizeof(Table) + capacity * 
 // Smaller ones (a shard's table is 512 KiB at 10 M leases and 256 shards)
 // get huge pages only through a TableBlock.
 Table* NewTable(uint64_t capacity) {
-  size_t bytes = sizeof(Table) + capacity * sizeof(uint64_t);
+  size_t bytes = TableBytes(capacity);
   size_t align = 64;
   if (bytes >= kHugePage) {
     align = kHugePage;
