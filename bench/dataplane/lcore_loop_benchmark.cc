@@ -46,6 +46,17 @@
 // flood costs the lcore (no reply comes back: a frame counts as done once
 // the loop took it off the RX ring).
 //
+// Two more modes bound the goal from above. Both are MAC-swap plus work
+// every answer must do, with LcoreMain's prefetching and nothing else:
+// read-floor loads every cache line of the frame (an answer reads its whole
+// query: the UDP checksum covers it, the options are anywhere in it);
+// cksum-floor does the checksum work issue 3's frame rules demand on a port
+// without offload (verify the query's IPv4 and UDP sums with lqd's
+// ClassifyFrame, sum a reply of the same length). macswap/read-floor is the
+// most any leasequery loop could keep of the MAC-swap rate on this port,
+// however fast its lookup and reply; macswap/cksum-floor the most one with
+// lqd's checksum code could.
+//
 // LcoreMain is not changed: it runs until lqd::dataplane::force_quit, which
 // the generator sets once every frame is done (and clears before a rep).
 #include <pthread.h>
@@ -263,16 +274,74 @@ int LqdLoop(void* arg) {
   return dataplane::LcoreMain(arg);  // the real loop, unchanged
 }
 
-struct MacSwapConf {
-  uint16_t port = 0;
-  uint64_t rx = 0, tx = 0, tx_drop = 0, empty_polls = 0;
+// What the forwarder does to a frame besides swapping its MAC addresses.
+enum class Floor {
+  kNone,      // macswap: testpmd's forward mode; touches the first line only
+  kRead,      // read-floor: loads every line of the frame
+  kChecksum,  // cksum-floor: verifies the query's checksums, sums a reply
 };
 
+const char* FloorMode(Floor f) {
+  switch (f) {
+    case Floor::kNone: return "macswap";
+    case Floor::kRead: return "read-floor";
+    case Floor::kChecksum: return "cksum-floor";
+  }
+  return "?";
+}
+
+struct MacSwapConf {
+  uint16_t port = 0;
+  Floor floor = Floor::kNone;
+  const dataplane::PortIdentity* identity = nullptr;  // the port's, for ClassifyFrame
+  uint64_t rx = 0, tx = 0, tx_drop = 0, empty_polls = 0, not_leasequery = 0;
+  uint64_t sink = 0;  // read-floor: what it loaded, so the loads stay
+};
+
+// The read floor: every answer reads its whole query (the UDP checksum
+// covers all of it, and the selector, client-id and PRL are options
+// anywhere in it). One 8-byte load per cache line of the frame.
+uint64_t ReadFloor(const uint8_t* frame, uint16_t len) {
+  uint64_t x = 0;
+  for (unsigned off = 0; off + 8 <= len; off += RTE_CACHE_LINE_SIZE) {
+    uint64_t w;
+    std::memcpy(&w, frame + off, 8);
+    x ^= w;
+  }
+  return x;
+}
+
+// The checksum floor: the per-frame work issue 3's frame rules demand of
+// every answer on a port without checksum offload (ring and memif have
+// none), whatever is done to find the answer. lqd's own ClassifyFrame
+// verifies the IPv4 header and UDP checksums of the query; then the frame
+// gets the two sums a reply of the same length needs (UDP over pseudo
+// header and payload, IPv4 header). Nothing is parsed, looked up or built.
+// Returns false (counted) if the frame is not a leasequery.
+bool ChecksumFloor(uint8_t* frame, uint16_t len, const dataplane::PortIdentity& id) {
+  const dataplane::Classified c = dataplane::ClassifyFrame({frame, len}, id);
+  if (c.cls != dataplane::FrameClass::kLeaseQuery) return false;
+  uint8_t* ip = frame + c.l3_off;
+  uint8_t* udp = frame + c.l4_off;
+  const size_t udp_len = dataplane::kUdpHdrLen + c.payload_len;
+  udp[6] = udp[7] = 0;
+  const uint16_t uck = dataplane::UdpChecksum(c.dst_ip, c.src_ip, udp, udp_len);
+  udp[6] = static_cast<uint8_t>(uck >> 8);
+  udp[7] = static_cast<uint8_t>(uck);
+  ip[10] = ip[11] = 0;
+  const uint16_t ick = dataplane::ChecksumFinish(dataplane::ChecksumPartial(ip, c.l4_off - c.l3_off, 0));
+  ip[10] = static_cast<uint8_t>(ick >> 8);
+  ip[11] = static_cast<uint8_t>(ick);
+  return true;
+}
+
 // testpmd's macswap forward mode, reduced: rx burst, swap the Ethernet
-// addresses of every frame, tx burst, free what the ring refused.
+// addresses of every frame, tx burst, free what the ring refused. The two
+// floors do their work on each frame before the swap.
 int MacSwapLoop(void* arg) {
   PublishClock();
   auto& c = *static_cast<MacSwapConf*>(arg);
+  const bool whole = c.floor != Floor::kNone;
   rte_mbuf* pkts[kBurst];
   while (!g_stop.load(std::memory_order_relaxed)) {
     const uint16_t nb = rte_eth_rx_burst(c.port, 0, pkts, kBurst);
@@ -281,9 +350,25 @@ int MacSwapLoop(void* arg) {
       continue;
     }
     c.rx += nb;
+    // MAC-swap touches a frame's first line; the floors read whole frames
+    // and prefetch as LcoreMain does (every header of the burst, then each
+    // frame's lines, 3 ahead).
+    const auto prefetch = [&](const rte_mbuf* m) {
+      const char* p = rte_pktmbuf_mtod(m, const char*);
+      const unsigned len = whole ? std::min<unsigned>(rte_pktmbuf_data_len(m), 512) : 1;
+      for (unsigned off = 0; off < len; off += RTE_CACHE_LINE_SIZE) rte_prefetch0(p + off);
+    };
+    if (whole) {
+      for (uint16_t i = 0; i < nb; ++i) rte_prefetch0(pkts[i]);
+      for (uint16_t i = 0; i < 3 && i < nb; ++i) prefetch(pkts[i]);
+    }
     for (uint16_t i = 0; i < nb; ++i) {
-      if (i + 3 < nb) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 3], void*));
+      if (i + 3 < nb) prefetch(pkts[i + 3]);
       auto* eth = rte_pktmbuf_mtod(pkts[i], rte_ether_hdr*);
+      auto* frame = reinterpret_cast<uint8_t*>(eth);
+      if (c.floor == Floor::kRead) c.sink ^= ReadFloor(frame, rte_pktmbuf_data_len(pkts[i]));
+      if (c.floor == Floor::kChecksum && !ChecksumFloor(frame, rte_pktmbuf_data_len(pkts[i]), *c.identity))
+        ++c.not_leasequery;  // sent back all the same; the generator's count stays whole
       rte_ether_addr tmp = eth->dst_addr;
       eth->dst_addr = eth->src_addr;
       eth->src_addr = tmp;
@@ -495,9 +580,11 @@ RunResult RunLqd(Bench& b, unsigned rep, bool limited = false) {
   return r;
 }
 
-RunResult RunMacSwap(Bench& b, unsigned rep) {
+RunResult RunMacSwap(Bench& b, unsigned rep, Floor floor = Floor::kNone) {
   MacSwapConf c;
   c.port = b.port;
+  c.floor = floor;
+  c.identity = &b.shared->ports[0].identity;
   g_stop.store(false);
   g_dut_started.store(false);
   g_poll = PollStats{};
@@ -505,10 +592,10 @@ RunResult RunMacSwap(Bench& b, unsigned rep) {
   RunResult r = Generate(b.o, b.feed, b.pool, b.frames);
   g_stop.store(true);
   rte_eal_wait_lcore(b.dut_lcore);
-  r.mode = "macswap";
+  r.mode = FloorMode(floor);
   r.rep = rep;
   r.counters = {{"rx_frames", c.rx}, {"tx_frames", c.tx}, {"tx_full_drops", c.tx_drop},
-                {"empty_polls", c.empty_polls}};
+                {"empty_polls", c.empty_polls}, {"not_leasequery", c.not_leasequery}};
   return r;
 }
 
@@ -529,7 +616,7 @@ bool LossFree(const RunResult& r) {
     return Counter(r, "rx_frames") == r.sent && Counter(r, "replies") == r.sent &&
            Counter(r, "tx_frames") == r.sent && Counter(r, "reply.active") == r.sent &&
            Counter(r, "tx_full_drops") == 0;
-  return Counter(r, "tx_full_drops") == 0;
+  return Counter(r, "tx_full_drops") == 0 && Counter(r, "not_leasequery") == 0;
 }
 
 double BusyCyc(const RunResult& r) {
@@ -704,19 +791,23 @@ int Main(int argc, char** argv) {
   // Side by side: lqd and MAC-swap alternate, the order flips every rep;
   // lqd-limited follows.
   std::vector<RunResult> runs;
-  std::vector<double> ratios, busy_ratios, drop_ratios;
+  std::vector<double> ratios, busy_ratios, drop_ratios, read_ratios, floor_ratios;
   bool all_ok = true;
   for (unsigned rep = 0; rep < o.reps; ++rep) {
-    RunResult a, m;
+    RunResult a, m, rd, f;
     if (rep % 2 == 0) {
       a = RunLqd(b, rep);
       m = RunMacSwap(b, rep);
+      rd = RunMacSwap(b, rep, Floor::kRead);
+      f = RunMacSwap(b, rep, Floor::kChecksum);
     } else {
+      f = RunMacSwap(b, rep, Floor::kChecksum);
+      rd = RunMacSwap(b, rep, Floor::kRead);
       m = RunMacSwap(b, rep);
       a = RunLqd(b, rep);
     }
     RunResult l = RunLqd(b, rep, /*limited=*/true);
-    for (const RunResult* r : {&a, &m, &l}) {
+    for (const RunResult* r : {&a, &m, &rd, &f, &l}) {
       const bool ok = LossFree(*r);
       all_ok &= ok;
       std::printf("rep %u %-11s %9.0f frames/s  %6.0f cyc/pkt wall  %6.0f cpu  %6.0f busy  loop cpu %3.0f %%  "
@@ -732,13 +823,19 @@ int Main(int argc, char** argv) {
     if (m.rate > 0) ratios.push_back(a.rate / m.rate);
     if (BusyCyc(a) > 0) busy_ratios.push_back(BusyCyc(m) / BusyCyc(a));
     if (BusyCyc(a) > 0) drop_ratios.push_back(BusyCyc(l) / BusyCyc(a));
+    if (BusyCyc(rd) > 0) read_ratios.push_back(BusyCyc(m) / BusyCyc(rd));
+    if (BusyCyc(f) > 0) floor_ratios.push_back(BusyCyc(m) / BusyCyc(f));
     std::printf("rep %u lqd/macswap %.3f (wall rates), %.3f (busy cycles per frame, macswap/lqd); "
-                "rate-limited drop / answer %.3f (busy cycles per frame)\n", rep,
+                "rate-limited drop / answer %.3f; macswap/read-floor %.3f; macswap/cksum-floor %.3f "
+                "(busy cycles per frame)\n", rep,
                 ratios.empty() ? 0.0 : ratios.back(), busy_ratios.empty() ? 0.0 : busy_ratios.back(),
-                drop_ratios.empty() ? 0.0 : drop_ratios.back());
+                drop_ratios.empty() ? 0.0 : drop_ratios.back(), read_ratios.empty() ? 0.0 : read_ratios.back(),
+                floor_ratios.empty() ? 0.0 : floor_ratios.back());
     std::fflush(stdout);
     runs.push_back(std::move(a));
     runs.push_back(std::move(m));
+    runs.push_back(std::move(rd));
+    runs.push_back(std::move(f));
     runs.push_back(std::move(l));
   }
   const double med = Median(ratios);
@@ -753,6 +850,13 @@ int Main(int argc, char** argv) {
     std::printf("rate-limited drop cost / answer cost (busy cycles per frame): median %.3f (min %.3f, max %.3f)\n",
                 Median(drop_ratios), *std::min_element(drop_ratios.begin(), drop_ratios.end()),
                 *std::max_element(drop_ratios.begin(), drop_ratios.end()));
+  // The most any leasequery loop could keep of MAC-swap's rate on this
+  // port: one that only reads each frame (read-floor); one that also does
+  // the checksum work of the frame rules with lqd's checksum code.
+  for (const auto& [name, v] : {std::pair{"read-floor", &read_ratios}, std::pair{"cksum-floor", &floor_ratios}})
+    if (!v->empty())
+      std::printf("ceiling for any leasequery loop, macswap/%s (busy cycles per frame): median %.3f (min %.3f, max %.3f)\n",
+                  name, Median(*v), *std::min_element(v->begin(), v->end()), *std::max_element(v->begin(), v->end()));
 
   if (!o.json.empty()) {
     FILE* f = std::fopen(o.json.c_str(), "w");
