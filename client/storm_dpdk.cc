@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "client/text.h"
+#include "dataplane/link_wait.h"
 
 namespace lqd::client {
 namespace {
@@ -251,16 +252,6 @@ absl::Status SetupPort(uint16_t port, rte_mempool* pool) {
   return absl::OkStatus();
 }
 
-// Link up (memif: the peer connected), polled until `deadline`.
-bool WaitLinkUp(uint16_t port, absl::Time deadline) {
-  while (absl::Now() < deadline) {
-    rte_eth_link link{};
-    if (rte_eth_link_get_nowait(port, &link) == 0 && link.link_status == RTE_ETH_LINK_UP) return true;
-    absl::SleepFor(absl::Milliseconds(50));
-  }
-  return false;
-}
-
 struct LaunchArgs {
   StormWorker* worker;
   std::atomic<bool> done{false};
@@ -286,7 +277,7 @@ absl::StatusOr<StormResult> RunOnPort(const DpdkStormConfig& cfg, StormShared& s
   }
   rte_ether_addr own{};
   rte_eth_macaddr_get(port, &own);
-  if (!WaitLinkUp(port, absl::Now() + absl::Seconds(15))) {
+  if (!dataplane::WaitLinkUp(port, 15'000)) {
     return absl::UnavailableError(absl::StrCat(
         "port ", port, ": link still down after 15 s (memif: is the peer running on that socket?)"));
   }

@@ -86,6 +86,7 @@
 #include "dataplane/classify.h"
 #include "dataplane/counters.h"
 #include "dataplane/lcore_loop.h"
+#include "dataplane/link_wait.h"
 #include "dataplane/port.h"
 #include "dhcp/message.h"
 #include "dhcp/message_builder.h"
@@ -625,15 +626,6 @@ double BusyCyc(const RunResult& r) {
 
 // memif: the client end connects to the server end through the socket in
 // the EAL's interrupt thread, after both ports started.
-bool WaitLinkUp(uint16_t port) {
-  for (int i = 0; i < 1000; ++i) {
-    rte_eth_link link{};
-    if (rte_eth_link_get_nowait(port, &link) == 0 && link.link_status == RTE_ETH_LINK_UP) return true;
-    rte_delay_ms(10);
-  }
-  return false;
-}
-
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const size_t n = v.size();
@@ -751,7 +743,7 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", std::string(setup.status().message()).c_str());
     return 1;
   }
-  if (o.memif && !WaitLinkUp(b.port)) {
+  if (o.memif && !dataplane::WaitLinkUp(b.port, 10'000)) {
     std::fprintf(stderr, "memif: the two ends did not connect within 10 s (socket %s)\n", memif_sock.c_str());
     return 1;
   }
