@@ -11,6 +11,7 @@
 #include <random>
 
 #include "control/kea_user_context.h"
+#include "tests/temp_dir.h"
 
 namespace lqd::control {
 namespace {
@@ -242,9 +243,8 @@ TEST(KeaCsv, StartUpLoadMatchesParseAndFold) {
 }
 
 TEST(KeaCsv, StartUpLoadReadsTheFileAndSaysWhyItCannot) {
-  char dir[] = "/tmp/kea_csv_test-XXXXXX";
-  ASSERT_NE(mkdtemp(dir), nullptr);
-  const std::string path = std::string(dir) + "/kea-leases4.csv";
+  lqd::testing::TempDir dir("kea_csv_test");
+  const std::string path = dir.Path("kea-leases4.csv");
   const std::string text = std::string(kHeader22) +
       "10.0.0.2,02:00:00:00:00:02,,3600,2000000000,1,0,0,,0,\n"
       "10.0.0.1,02:00:00:00:00:01,,3600,2000000000,1,0,0,,0,\n"
@@ -280,7 +280,6 @@ TEST(KeaCsv, StartUpLoadReadsTheFileAndSaysWhyItCannot) {
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find(path), std::string::npos) << bad.status();
   unlink(path.c_str());
-  rmdir(dir);
   auto missing = LoadKeaCsvLeases(path);
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);

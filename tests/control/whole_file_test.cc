@@ -11,17 +11,13 @@
 #include <string>
 #include <thread>
 
+#include "tests/temp_dir.h"
+
 namespace lqd::control {
 namespace {
 
 class WholeFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char t[] = "/tmp/whole_file_test-XXXXXX";
-    ASSERT_NE(mkdtemp(t), nullptr);
-    dir_ = t;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   std::string Text(size_t n) {
     std::string s(n, '\0');
     for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>('a' + (i * 7 + i / 251) % 26);
@@ -33,7 +29,8 @@ class WholeFileTest : public ::testing::Test {
     *st = ReadWholeFile(path, &buf, &size, piece);
     return st->ok() ? std::string(buf.get(), size) : std::string();
   }
-  std::string dir_;
+  lqd::testing::TempDir tmp_{"whole_file_test"};
+  const std::string& dir_ = tmp_.path();
 };
 
 // Many pieces read in parallel, with a short last piece, land in order.

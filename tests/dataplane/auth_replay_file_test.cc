@@ -11,6 +11,8 @@
 #include <sstream>
 #include <string>
 
+#include "tests/temp_dir.h"
+
 namespace lqd::dataplane {
 namespace {
 
@@ -20,19 +22,14 @@ constexpr uint32_t kRelayB = 0xc0000202;
 
 class AuthReplayFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/lqd-auth-replay-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   std::string Read() {
     std::ifstream in(dir_ + "/auth-replay");
     std::stringstream ss;
     ss << in.rdbuf();
     return ss.str();
   }
-  std::string dir_;
+  lqd::testing::TempDir tmp_{"lqd-auth-replay"};
+  const std::string& dir_ = tmp_.path();
 };
 
 TEST_F(AuthReplayFileTest, ARestartRefusesWhatWasAcceptedBeforeTheLastSave) {
