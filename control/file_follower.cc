@@ -7,11 +7,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <functional>
-#include <map>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -263,25 +263,49 @@ bool FileFollower::FullRead(uint32_t now, FollowerPoll* out) {
   line_ = 1 + p.consumed_lines;
   RememberTail();
 
-  // The complete set: the last record per address, in load order.
-  std::map<uint32_t, std::pair<const Record*, const std::string*>> last;
+  // The complete set: the last record per address in load order, applied
+  // in address order. A flat sorted array, not a node map: at a million
+  // leases the map's inserts and lookups were half of the first read.
+  struct Pick {
+    uint32_t ip;
+    const Record* rec;
+    const std::string* file;
+  };
+  std::vector<Pick> last;
+  size_t total = 0;
+  for (const Source& s : sources) total += s.records.size();
+  last.reserve(total);
   for (const Source& s : sources)
-    for (const Record& r : s.records) last[r.lease.ip] = {&r, &s.file};
+    for (const Record& r : s.records) last.push_back({r.lease.ip, &r, &s.file});
+  // Stable: the rows of one address stay in load order, and the last wins.
+  std::stable_sort(last.begin(), last.end(), [](const Pick& a, const Pick& b) { return a.ip < b.ip; });
+  size_t kept = 0;
+  for (size_t i = 0; i < last.size(); ++i) {
+    if (i + 1 < last.size() && last[i + 1].ip == last[i].ip) continue;
+    last[kept++] = last[i];
+  }
+  last.resize(kept);
+  // Membership for the reconcile below: one probe each (a binary search
+  // over `last` was a third of the first read at a million leases).
+  absl::flat_hash_set<uint32_t> in_file;
+  in_file.reserve(last.size());
+  for (const Pick& p : last) in_file.insert(p.ip);
+  const auto in_set = [&in_file](uint32_t ip) { return in_file.contains(ip); };
   const uint64_t applied0 = out->applied, removed0 = out->removed;
-  for (const auto& [ip, rf] : last) {
+  for (const Pick& p : last) {
     ++counters_.records;
-    ApplyRecord(*rf.first, *rf.second, now, out);
+    ApplyRecord(*p.rec, *p.file, now, out);
   }
   std::vector<uint32_t> gone;
   for (const auto& [ip, o] : owned_)
-    if (!last.contains(ip)) gone.push_back(ip);
+    if (!in_set(ip)) gone.push_back(ip);
   for (uint32_t ip : gone) DeleteIfHeld(ip, std::nullopt, now, out);
   if (first_full_ && cfg_.sole_feed) {
     // Leases from a snapshot the file no longer has were deleted while lqd
     // was not looking; only this follower can know.
     std::vector<uint32_t> extra;
     replica_.store().ForEach([&](const LeaseRecord& r) {
-      if (r.vpn == kGlobalVpn && !last.contains(r.ip)) extra.push_back(r.ip);
+      if (r.vpn == kGlobalVpn && !in_set(r.ip)) extra.push_back(r.ip);
     });
     for (uint32_t ip : extra) DeleteIfHeld(ip, std::nullopt, now, out);
   }

@@ -11,6 +11,11 @@
 //             header, client-id, option 82 in user_context), as
 //             dataplane/main.cc ReadLeaseFile does, then ControlPlane::Start
 //             with those leases and no state directory (BulkLoad).
+//   follow    the same memfile as the only lease source, through a
+//             FileFollower ("followers" in the config): ControlPlane::Start
+//             with no initial leases runs the follower's first full read
+//             (parse, fold to the last row per address, apply each through
+//             the replica), after which lqd may answer.
 //
 // Leases are shaped like bench/lease-store's realistic ones: 6-byte MAC,
 // 7-byte client-id, a 24-byte option 82 (circuit-id + remote-id), one lease
@@ -22,13 +27,16 @@
 // frees them before serving; the store is freed outside); printed: wall seconds per phase, process CPU seconds
 // (all threads) and leases/s.
 //
-//   startup_load_benchmark [--leases N] [--reps R] [--only snapshot|csv] [--dir D]
+//   startup_load_benchmark [--leases N] [--reps R] [--only snapshot,csv,follow] [--dir D]
+//
+// --only: the cases to run, comma-separated (default: all three).
 //
 // --dir D keeps the files in D (written only if D has none), so two builds
 // can be compared on the very same files.
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -126,11 +134,12 @@ struct Result {
 // A control plane with nothing to listen on: Start() is lqd's start-up load
 // (persistence recovery, merge with the lease file, BulkLoad, journal replay).
 Result StartControlPlane(const std::string& state_dir, KeaCsvLeaseSet initial, size_t n, Result r, double c0,
-                         Clock::time_point t0) {
+                         Clock::time_point t0, const std::string& follow = "") {
   const auto t1 = Clock::now();
   LeaseStore store(LeaseStoreOptions{.shards = 256, .expected_leases = n});
   ControlConfig cfg;
   cfg.state_dir = state_dir;
+  if (!follow.empty()) cfg.followers.push_back({.format = LeaseFileFormat::kKeaCsv, .path = follow});
   {
     ControlPlane cp(cfg, store, [] { return uint32_t{1700000000}; });
     if (absl::Status st = cp.Start(initial.size(), [&](size_t i, LeaseRef* out) { initial.Get(i, out); });  // as lqd
@@ -170,6 +179,11 @@ Result LoadCsv(const std::string& path, size_t n) {
   return StartControlPlane("", *std::move(csv), n, r, c0, t0);
 }
 
+Result LoadFollow(const std::string& path, size_t n) {
+  Result r;  // read_s stays 0: the follower reads, parses and applies inside Start()
+  return StartControlPlane("", {}, n, r, CpuSeconds(), Clock::now(), path);
+}
+
 void Print(const char* what, int rep, const Result& r) {
   std::printf("| %s | %d | %zu | %.2f | %.2f | %.2f | %.2f | %.0f |\n", what, rep, r.leases, r.read_s, r.load_s,
               r.wall_s, r.cpu_s, double(r.leases) / r.wall_s);
@@ -195,10 +209,25 @@ int main(int argc, char** argv) {
     } else if (a == "--dir" && i + 1 < argc) {
       keep_dir = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: %s [--leases N] [--reps R] [--only snapshot|csv] [--dir D]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--leases N] [--reps R] [--only snapshot,csv,follow] [--dir D]\n", argv[0]);
       return 2;
     }
   }
+  // --only: a comma-separated subset of the three cases; a typo is refused.
+  std::vector<std::string> cases;
+  for (size_t b = 0; !only.empty() && b <= only.size();) {
+    size_t e = only.find(',', b);
+    if (e == std::string::npos) e = only.size();
+    cases.push_back(only.substr(b, e - b));
+    if (cases.back() != "snapshot" && cases.back() != "csv" && cases.back() != "follow") {
+      std::fprintf(stderr, "--only: unknown case '%s' (snapshot, csv, follow)\n", cases.back().c_str());
+      return 2;
+    }
+    b = e + 1;
+  }
+  const auto wants = [&cases](const char* name) {
+    return cases.empty() || std::find(cases.begin(), cases.end(), name) != cases.end();
+  };
   std::string dir = keep_dir;
   if (dir.empty()) {
     const char* tmp = std::getenv("TMPDIR");
@@ -220,7 +249,7 @@ int main(int argc, char** argv) {
     }
   } cleanup{keep_dir.empty() ? dir : ""};
 
-  if (!std::filesystem::exists(state + "/snapshot.lqs")) {  // as lqd writes it (not timed)
+  if (wants("snapshot") && !std::filesystem::exists(state + "/snapshot.lqs")) {  // as lqd writes it (not timed)
     std::vector<lqd::Lease> leases;
     leases.reserve(n);
     for (size_t i = 0; i < n; ++i) leases.push_back(LeaseOf(i));
@@ -234,18 +263,19 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  if (only != "snapshot" && !std::filesystem::exists(csv)) WriteCsv(csv, n);  // as Kea writes it
+  if ((wants("csv") || wants("follow")) && !std::filesystem::exists(csv)) WriteCsv(csv, n);  // as Kea writes it
   std::error_code ec;
-  const auto snap_bytes = std::filesystem::file_size(state + "/snapshot.lqs", ec);
-  const auto csv_bytes = only == "snapshot" ? 0 : std::filesystem::file_size(csv, ec);
+  const auto snap_bytes = wants("snapshot") ? std::filesystem::file_size(state + "/snapshot.lqs", ec) : 0;
+  const auto csv_bytes = wants("csv") || wants("follow") ? std::filesystem::file_size(csv, ec) : 0;
   std::printf("startup_load_benchmark: %zu leases, snapshot %.0f MiB, csv %.0f MiB, %ld CPUs online, dir %s\n\n",
               n, double(snap_bytes) / (1 << 20), double(csv_bytes) / (1 << 20), sysconf(_SC_NPROCESSORS_ONLN),
               dir.c_str());
   std::printf("| source | rep | leases | read+parse+fold s | ControlPlane::Start s | total s | CPU s (all threads) | leases/s |\n");
   std::printf("|---|---|---|---|---|---|---|---|\n");
   for (int rep = 1; rep <= reps; ++rep) {
-    if (only != "csv") Print("snapshot", rep, LoadSnapshot(state, n));
-    if (only != "snapshot") Print("kea csv", rep, LoadCsv(csv, n));
+    if (wants("snapshot")) Print("snapshot", rep, LoadSnapshot(state, n));
+    if (wants("csv")) Print("kea csv", rep, LoadCsv(csv, n));
+    if (wants("follow")) Print("kea csv, followed", rep, LoadFollow(csv, n));
   }
   return 0;
 }

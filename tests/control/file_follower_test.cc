@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "control/control_plane.h"
+#include "tests/temp_dir.h"
 
 namespace lqd::control {
 namespace {
@@ -46,14 +47,7 @@ std::string Block(int n, const char* state = "active", uint32_t ends = kNow + 36
 
 class FollowerTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/lqd-follow-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string Path(const std::string& name) const { return dir_ + "/" + name; }
+  std::string Path(const std::string& name) const { return tmp_.Path(name); }
   static void Write(const std::string& path, const std::string& text) {
     std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
   }
@@ -63,7 +57,7 @@ class FollowerTest : public ::testing::Test {
   const LeaseRecord* Get(int n) { return store_.FindByIp(Ip(n)); }
   FollowerPoll Poll(FileFollower& f) { return f.Poll(now_++); }
 
-  std::string dir_;
+  lqd::testing::TempDir tmp_{"lqd-follow"};
   uint32_t now_ = kNow;
   LeaseStore store_;
   Replica replica_{store_};
@@ -298,6 +292,29 @@ TEST_F(FollowerTest, KeaBootstrapFromCapturedLfcResult) {
   EXPECT_TRUE(f.loaded());
   EXPECT_TRUE(p.errors.empty()) << p.errors[0].reason;
   EXPECT_EQ(store_.size(), 22u);
+}
+
+// A full read keeps the last row of each address in Kea's load order
+// (X.2, X.1, then X; within a file, top to bottom), whatever the order of
+// the addresses, and counts one record per address.
+TEST_F(FollowerTest, FullReadKeepsTheLastRowOfEachAddressInLoadOrder) {
+  const std::string x = Path("kea-leases4.csv");
+  Write(x + ".2", std::string(kKeaHeader) + Row(7, 3600, kNow + 10) + Row(3, 3600, kNow + 20) + Row(7, 3600, kNow + 11));
+  Write(x + ".1", std::string(kKeaHeader) + Row(3, 3600, kNow + 21) + Row(5, 3600, kNow + 50));
+  Write(x, std::string(kKeaHeader) + Row(9, 3600, kNow + 90) + Row(3, 3600, kNow + 22) + Row(5, 3600, kNow + 51) +
+               Row(9, 3600, kNow + 91) + Row(5, 3600, kNow + 52));
+  FileFollower f({LeaseFileFormat::kKeaCsv, x}, replica_);
+  const FollowerPoll p = Poll(f);
+  ASSERT_TRUE(f.loaded());
+  EXPECT_TRUE(p.errors.empty());
+  const std::pair<int, uint32_t> want[] = {{3, kNow + 22}, {5, kNow + 52}, {7, kNow + 11}, {9, kNow + 91}};
+  for (const auto& [n, expire] : want) {
+    const LeaseRecord* r = Get(n);
+    ASSERT_NE(r, nullptr) << n;
+    EXPECT_EQ(r->expire, expire) << n;
+  }
+  EXPECT_EQ(store_.size(), 4u);
+  EXPECT_EQ(f.counters().records, 4u);
 }
 
 TEST_F(FollowerTest, SoleFeedFirstLoadRemovesSnapshotLeasesTheFileLacks) {
