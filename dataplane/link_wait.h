@@ -16,13 +16,15 @@
 namespace lqd::dataplane {
 
 // True once the link is up; false if it is still down after `timeout_ms`.
+// Sleeps between checks (rte_delay_ms would spin): the peer's connection is
+// made by the EAL interrupt thread, which may need this very core.
 inline bool WaitLinkUp(uint16_t port, uint64_t timeout_ms) {
   const uint64_t end = rte_get_timer_cycles() + timeout_ms * rte_get_timer_hz() / 1000;
   for (;;) {
     rte_eth_link link{};
     if (rte_eth_link_get_nowait(port, &link) == 0 && link.link_status == RTE_ETH_LINK_UP) return true;
     if (rte_get_timer_cycles() >= end) return false;
-    rte_delay_ms(10);
+    rte_delay_us_sleep(10 * 1000);
   }
 }
 

@@ -46,16 +46,16 @@
 // flood costs the lcore (no reply comes back: a frame counts as done once
 // the loop took it off the RX ring).
 //
-// Two more modes bound the goal from above. Both are MAC-swap plus work
-// every answer must do, with LcoreMain's prefetching and nothing else:
-// read-floor loads every cache line of the frame (an answer reads its whole
-// query: the UDP checksum covers it, the options are anywhere in it);
-// cksum-floor does the checksum work issue 3's frame rules demand on a port
-// without offload (verify the query's IPv4 and UDP sums with lqd's
-// ClassifyFrame, sum a reply of the same length). macswap/read-floor is the
-// most any leasequery loop could keep of the MAC-swap rate on this port,
-// however fast its lookup and reply; macswap/cksum-floor the most one with
-// lqd's checksum code could.
+// Two more modes bound the goal from above, with LcoreMain's prefetching
+// and nothing else. read-floor is MAC-swap plus loading every cache line of
+// the frame, which every answer must do (the UDP checksum covers the whole
+// query, the options are anywhere in it): macswap/read-floor is the most any
+// leasequery loop could keep of the MAC-swap rate on this port, however fast
+// its lookup and reply. cksum-floor is MAC-swap plus the checksum work as
+// lqd does it on a port without offload (verify the query's IPv4 and UDP
+// sums with ClassifyFrame, then sum a whole reply of the same length; a loop
+// could sum the reply as it writes it, or update the query's sum, for less):
+// macswap/cksum-floor is the most a loop with lqd's checksum code could keep.
 //
 // LcoreMain is not changed: it runs until lqd::dataplane::force_quit, which
 // the generator sets once every frame is done (and clears before a rep).
@@ -71,6 +71,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <rte_cycles.h>
@@ -312,12 +313,12 @@ uint64_t ReadFloor(const uint8_t* frame, uint16_t len) {
   return x;
 }
 
-// The checksum floor: the per-frame work issue 3's frame rules demand of
-// every answer on a port without checksum offload (ring and memif have
-// none), whatever is done to find the answer. lqd's own ClassifyFrame
-// verifies the IPv4 header and UDP checksums of the query; then the frame
-// gets the two sums a reply of the same length needs (UDP over pseudo
-// header and payload, IPv4 header). Nothing is parsed, looked up or built.
+// The checksum floor: the checksum work lqd does per answer on a port
+// without checksum offload (ring and memif have none), whatever is done to
+// find the answer. lqd's own ClassifyFrame verifies the IPv4 header and UDP
+// checksums of the query; then the frame gets the two sums a reply of the
+// same length needs (UDP over pseudo header and payload, IPv4 header), summed
+// whole as reply_frame does. Nothing is parsed, looked up or built.
 // Returns false (counted) if the frame is not a leasequery.
 bool ChecksumFloor(uint8_t* frame, uint16_t len, const dataplane::PortIdentity& id) {
   const dataplane::Classified c = dataplane::ClassifyFrame({frame, len}, id);
@@ -624,8 +625,6 @@ double BusyCyc(const RunResult& r) {
   return r.poll.frames ? static_cast<double>(r.poll.busy) / static_cast<double>(r.poll.frames) : 0;
 }
 
-// memif: the client end connects to the server end through the socket in
-// the EAL's interrupt thread, after both ports started.
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const size_t n = v.size();
@@ -743,6 +742,8 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", std::string(setup.status().message()).c_str());
     return 1;
   }
+  // memif: the client end connects to the server end through the socket in
+  // the EAL's interrupt thread, after both ports started.
   if (o.memif && !dataplane::WaitLinkUp(b.port, 10'000)) {
     std::fprintf(stderr, "memif: the two ends did not connect within 10 s (socket %s)\n", memif_sock.c_str());
     return 1;
@@ -842,12 +843,13 @@ int Main(int argc, char** argv) {
     std::printf("rate-limited drop cost / answer cost (busy cycles per frame): median %.3f (min %.3f, max %.3f)\n",
                 Median(drop_ratios), *std::min_element(drop_ratios.begin(), drop_ratios.end()),
                 *std::max_element(drop_ratios.begin(), drop_ratios.end()));
-  // The most any leasequery loop could keep of MAC-swap's rate on this
-  // port: one that only reads each frame (read-floor); one that also does
-  // the checksum work of the frame rules with lqd's checksum code.
-  for (const auto& [name, v] : {std::pair{"read-floor", &read_ratios}, std::pair{"cksum-floor", &floor_ratios}})
+  // The most a leasequery loop could keep of MAC-swap's rate on this port:
+  // any loop (it must read each frame: read-floor); one that does the
+  // checksum work as lqd does (cksum-floor).
+  for (const auto& [name, what, v] : {std::tuple{"read-floor", "any leasequery loop", &read_ratios},
+                                      std::tuple{"cksum-floor", "a loop with lqd's checksum code", &floor_ratios}})
     if (!v->empty())
-      std::printf("ceiling for any leasequery loop, macswap/%s (busy cycles per frame): median %.3f (min %.3f, max %.3f)\n",
+      std::printf("ceiling for %s, macswap/%s (busy cycles per frame): median %.3f (min %.3f, max %.3f)\n", what,
                   name, Median(*v), *std::min_element(v->begin(), v->end()), *std::max_element(v->begin(), v->end()));
 
   if (!o.json.empty()) {

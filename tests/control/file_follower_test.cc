@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include <gtest/gtest.h>
 
@@ -296,25 +297,44 @@ TEST_F(FollowerTest, KeaBootstrapFromCapturedLfcResult) {
 
 // A full read keeps the last row of each address in Kea's load order
 // (X.2, X.1, then X; within a file, top to bottom), whatever the order of
-// the addresses, and counts one record per address.
+// the addresses, and counts one record per address. 40 addresses with 4 or
+// 5 rows each, interleaved: enough rows that an unstable sort of them (the
+// full read sorts by address) would reorder some address's rows.
 TEST_F(FollowerTest, FullReadKeepsTheLastRowOfEachAddressInLoadOrder) {
-  const std::string x = Path("kea-leases4.csv");
-  Write(x + ".2", std::string(kKeaHeader) + Row(7, 3600, kNow + 10) + Row(3, 3600, kNow + 20) + Row(7, 3600, kNow + 11));
-  Write(x + ".1", std::string(kKeaHeader) + Row(3, 3600, kNow + 21) + Row(5, 3600, kNow + 50));
-  Write(x, std::string(kKeaHeader) + Row(9, 3600, kNow + 90) + Row(3, 3600, kNow + 22) + Row(5, 3600, kNow + 51) +
-               Row(9, 3600, kNow + 91) + Row(5, 3600, kNow + 52));
-  FileFollower f({LeaseFileFormat::kKeaCsv, x}, replica_);
+  constexpr int kAddrs = 40;
+  // Row k of address n expires at kNow + 1000 * n + k.
+  auto row = [](int n, int k) { return Row(n, 3600, kNow + 1000 * n + k); };
+  std::string x2 = kKeaHeader, x1 = kKeaHeader, x = kKeaHeader;
+  std::map<int, int> last;  // address -> the k of its last row in load order
+  for (int n = 1; n <= kAddrs; ++n) {  // X.2: rows 0 and 1 of every address, far apart
+    x2 += row(n, 0);
+    last[n] = 0;
+  }
+  for (int n = 1; n <= kAddrs; ++n) x2 += row(n, 1), last[n] = 1;
+  for (int n = kAddrs; n >= 1; n -= 2) x1 += row(n, 2), last[n] = 2;  // X.1: every other, downwards
+  for (int i = 0; i < 2 * kAddrs; ++i) {  // X: a scattered walk over every address, twice
+    const int n = 1 + (i * 17) % kAddrs;
+    // The last row is not always the latest lease: for every third address
+    // it expires before all the earlier rows, and must still win.
+    const int k = i < kAddrs ? 3 : (n % 3 == 0 ? -1 : 4);
+    x += row(n, k);
+    last[n] = k;
+  }
+  const std::string path = Path("kea-leases4.csv");
+  Write(path + ".2", x2);
+  Write(path + ".1", x1);
+  Write(path, x);
+  FileFollower f({LeaseFileFormat::kKeaCsv, path}, replica_);
   const FollowerPoll p = Poll(f);
   ASSERT_TRUE(f.loaded());
   EXPECT_TRUE(p.errors.empty());
-  const std::pair<int, uint32_t> want[] = {{3, kNow + 22}, {5, kNow + 52}, {7, kNow + 11}, {9, kNow + 91}};
-  for (const auto& [n, expire] : want) {
+  for (const auto& [n, k] : last) {
     const LeaseRecord* r = Get(n);
     ASSERT_NE(r, nullptr) << n;
-    EXPECT_EQ(r->expire, expire) << n;
+    EXPECT_EQ(r->expire, kNow + 1000 * n + k) << "address " << n;
   }
-  EXPECT_EQ(store_.size(), 4u);
-  EXPECT_EQ(f.counters().records, 4u);
+  EXPECT_EQ(store_.size(), size_t{kAddrs});
+  EXPECT_EQ(f.counters().records, size_t{kAddrs});
 }
 
 TEST_F(FollowerTest, SoleFeedFirstLoadRemovesSnapshotLeasesTheFileLacks) {
