@@ -804,7 +804,7 @@ def startup_load_section(r, w):
             continue
         walls = sorted(float(x[5]) for x in mine)
         cpus = sorted(float(x[6]) for x in mine)
-        ok = n >= 10_000_000 and walls[0] < 10
+        ok = n >= 10_000_000 and walls[-1] < 10  # every rep, as the Goals row judges it
         verdicts.append(f"{src} {walls[0]:.1f}..{walls[-1]:.1f} s wall, {cpus[0]:.1f}..{cpus[-1]:.1f} CPU s "
                         f"({'met' if ok else ('not run at 10 M' if n < 10_000_000 else '**missed**')})")
     if verdicts:
