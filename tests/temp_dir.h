@@ -4,6 +4,8 @@
 // TempDir: a fresh directory for one test (mkdtemp under $TMPDIR, else
 // /tmp), removed with everything in it when the object goes out of scope,
 // so also after a failed ASSERT_* returns early. Header-only, for tests.
+// (Namespace testutil, not testing: inside namespace lqd an unqualified
+// `testing::` would then stop meaning GoogleTest's.)
 #pragma once
 
 #include <stdlib.h>
@@ -13,8 +15,9 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 
-namespace lqd::testing {
+namespace lqd::testutil {
 
 class TempDir {
  public:
@@ -46,4 +49,4 @@ class TempDir {
   std::string path_;
 };
 
-}  // namespace lqd::testing
+}  // namespace lqd::testutil

@@ -58,7 +58,7 @@ class FollowerTest : public ::testing::Test {
   const LeaseRecord* Get(int n) { return store_.FindByIp(Ip(n)); }
   FollowerPoll Poll(FileFollower& f) { return f.Poll(now_++); }
 
-  lqd::testing::TempDir tmp_{"lqd-follow"};
+  lqd::testutil::TempDir tmp_{"lqd-follow"};
   uint32_t now_ = kNow;
   LeaseStore store_;
   Replica replica_{store_};

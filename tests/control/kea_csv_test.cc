@@ -243,7 +243,7 @@ TEST(KeaCsv, StartUpLoadMatchesParseAndFold) {
 }
 
 TEST(KeaCsv, StartUpLoadReadsTheFileAndSaysWhyItCannot) {
-  lqd::testing::TempDir dir("kea_csv_test");
+  lqd::testutil::TempDir dir("kea_csv_test");
   const std::string path = dir.Path("kea-leases4.csv");
   const std::string text = std::string(kHeader22) +
       "10.0.0.2,02:00:00:00:00:02,,3600,2000000000,1,0,0,,0,\n"

@@ -29,7 +29,7 @@ class WholeFileTest : public ::testing::Test {
     *st = ReadWholeFile(path, &buf, &size, piece);
     return st->ok() ? std::string(buf.get(), size) : std::string();
   }
-  lqd::testing::TempDir tmp_{"whole_file_test"};
+  lqd::testutil::TempDir tmp_{"whole_file_test"};
   const std::string& dir_ = tmp_.path();
 };
 

@@ -28,7 +28,7 @@ class AuthReplayFileTest : public ::testing::Test {
     ss << in.rdbuf();
     return ss.str();
   }
-  lqd::testing::TempDir tmp_{"lqd-auth-replay"};
+  lqd::testutil::TempDir tmp_{"lqd-auth-replay"};
   const std::string& dir_ = tmp_.path();
 };
 
