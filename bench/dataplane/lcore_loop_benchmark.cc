@@ -781,8 +781,8 @@ int Main(int argc, char** argv) {
               o.reps, static_cast<double>(hz) / 1e6, rte_get_main_lcore(), b.dut_lcore, lcores.c_str());
   std::fflush(stdout);
 
-  // Side by side: lqd and MAC-swap alternate, the order flips every rep;
-  // lqd-limited follows.
+  // Side by side: lqd, MAC-swap and the two floors alternate, the order
+  // flips every rep; lqd-limited follows.
   std::vector<RunResult> runs;
   std::vector<double> ratios, busy_ratios, drop_ratios, read_ratios, floor_ratios;
   bool all_ok = true;
