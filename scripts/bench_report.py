@@ -416,9 +416,9 @@ def dp_summary(d):
            "ratio": _med([lqd[i]["rate"] / ms[i]["rate"] for i in reps if ms[i]["rate"]]),
            "busy_ratio": _med([ms[i]["cyc_per_pkt_busy"] / lqd[i]["cyc_per_pkt_busy"] for i in reps
                                if lqd[i].get("cyc_per_pkt_busy")])}
-    # The two floors (MAC-swap plus work every answer must do), when the
-    # harness ran them: macswap / floor is the most any leasequery loop could
-    # keep of the MAC-swap rate on that port.
+    # The two floors, when the harness ran them: macswap / read-floor bounds
+    # any leasequery loop on that port, macswap / cksum-floor one with lqd's
+    # checksum code (lcore_loop_benchmark.cc says why).
     floors = [(name, key, by[name]) for name, key in FLOOR_MODES
               if by.get(name) and all(i in by[name] for i in reps)]
     out["floors"] = [(name, key) for name, key, _ in floors]
