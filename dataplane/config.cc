@@ -46,6 +46,15 @@ std::string FormatIpv4(uint32_t ip) {
          std::to_string((ip >> 8) & 0xff) + "." + std::to_string(ip & 0xff);
 }
 
+std::string DeviceWithDefaults(const std::string& device) {
+  constexpr std::string_view kAfPacket = "net_af_packet";
+  if (device.compare(0, kAfPacket.size(), kAfPacket) != 0) return device;
+  // Arguments are the comma-separated key=value parts after the name.
+  for (size_t pos = device.find(','); pos != std::string::npos; pos = device.find(',', pos + 1))
+    if (device.compare(pos + 1, 9, "framecnt=") == 0) return device;
+  return device + ",framecnt=4096";
+}
+
 std::vector<uint32_t> Config::AllAddresses() const {
   std::vector<uint32_t> all;
   for (const auto& p : ports) all.insert(all.end(), p.addresses.begin(), p.addresses.end());

@@ -86,4 +86,14 @@ ConfigResult LoadConfig(const std::string& path);
 std::optional<uint32_t> ParseIpv4Strict(std::string_view s);
 std::string FormatIpv4(uint32_t ip);
 
+// The device string lqd attaches: `device` plus lqd's defaults for the
+// driver arguments it leaves out. Only net_af_packet has any: framecnt=4096
+// (the driver's own default is 512 frames per queue's kernel ring). The
+// kernel fills that ring while the lcore is off its CPU or busy with a
+// burst; at 200,000 queries/s 512 frames last 2.5 ms, and a shared core's
+// time slice is longer, so a storm lost queries there before lqd saw them
+// (docs/performance-history.md). 4096 frames of 2 KiB: 8 MiB per ring.
+// An explicit framecnt= is kept as written.
+std::string DeviceWithDefaults(const std::string& device);
+
 }  // namespace lqd::dataplane

@@ -272,13 +272,14 @@ int Run(int argc, char** argv) {
   TelemetrySources telemetry;
   for (size_t i = 0; i < cfg.ports.size(); ++i) {
     const PortConfig& pc = cfg.ports[i];
-    auto pid = AttachDevice(pc.device);
+    const std::string device = DeviceWithDefaults(pc.device);
+    auto pid = AttachDevice(device);
     absl::StatusOr<PortSetup> setup =
-        pid.ok() ? SetupPort(*pid, pc.device, static_cast<uint16_t>(lcore_ids.size()), *pool)
+        pid.ok() ? SetupPort(*pid, device, static_cast<uint16_t>(lcore_ids.size()), *pool)
                  : absl::StatusOr<PortSetup>(pid.status());
     if (!setup.ok()) {
       log::Error("dataplane", absl::StrFormat("ports[%zu].device: %s", i, setup.status().message()),
-                 {{"device", pc.device}});
+                 {{"device", device}});
       stop_ports();
       return 1;
     }
@@ -293,7 +294,7 @@ int Run(int argc, char** argv) {
     std::string addrs;
     for (uint32_t a : pc.addresses) absl::StrAppend(&addrs, addrs.empty() ? "" : ",", FormatIpv4(a));
     absl::StrAppendFormat(&port_note, "%s%s [%s mac %s, %u queue(s)%s%s%s]", port_note.empty() ? "" : "; ",
-                          pc.device, addrs, FormatMac(p.mac), p.nb_queues, setup->rss ? ", rss" : "",
+                          device, addrs, FormatMac(p.mac), p.nb_queues, setup->rss ? ", rss" : "",
                           setup->tx_cksum_offload ? ", tx checksum offload" : "",
                           pc.vlan ? absl::StrCat(", vlan ", *pc.vlan) : "");
   }

@@ -641,13 +641,19 @@ def storm_section(r, w):
     if c:
         sent = sum(((s.get("lqd") or {}).get(k) or {}).get("sent", 0) for k in ("closed", "burst"))
         v = (s.get("server_veth_rx") or {}).get("lqd") or {}
+        lost_in_ring = v.get('packets', 0) - c.get('rx_frames', 0) if v else 0
         w(f"lqd's own counters over both runs (printed at exit): {c.get('rx_frames', 0):,} frames received "
           f"(of {sent:,} queries sent, plus ARP), {c.get('replies', 0):,} replies, {c.get('tx_frames', 0):,} frames "
           f"sent, {c.get('tx_full_drops', 0):,} TX-full drops"
-          + (f"; the server veth counted {v.get('packets', 0):,} frames in and dropped {v.get('dropped', 0):,}, "
-             f"so {v.get('packets', 0) - c.get('rx_frames', 0):,} frames were lost between the veth and lqd, in the "
-             "`net_af_packet` socket's RX ring (default 512 frames per queue) while it was full" if v else "")
-          + ". Every frame that reached lqd was answered: the burst loss is the kernel path's, not lqd's.")
+          + (f"; the server veth counted {v.get('packets', 0):,} frames in and dropped {v.get('dropped', 0):,}"
+             + (f", so {lost_in_ring:,} frames were lost between the veth and lqd, in the `net_af_packet` "
+                "socket's RX ring (framecnt frames per queue; lqd's default 4096) while it was full"
+                if lost_in_ring > 0 else ", and lqd received every frame the veth took in")
+             if v else "")
+          + (f". Every leasequery that reached lqd was answered ({c.get('leasequeries', 0):,})"
+             if c.get('leasequeries', 0) == c.get('replies', 0) else
+             f". lqd answered {c.get('replies', 0):,} of the {c.get('leasequeries', 0):,} leasequeries it received")
+          + (": the burst loss is the kernel path's, not lqd's." if lost_in_ring > 0 else "."))
         w("")
     parts = []
     if st.get("closed_ratio"):

@@ -218,5 +218,22 @@ TEST(ConfigAuthTest, RequiredWithoutKeysIsAnError) {
   EXPECT_EQ(r.errors[0], "policy.auth.keys: mode 'required' needs at least one key");
 }
 
+// net_af_packet gets a deeper kernel ring unless the operator chose one;
+// every other device string is attached as written.
+TEST(DeviceWithDefaultsTest, AfPacketGetsFramecntUnlessSet) {
+  EXPECT_EQ(DeviceWithDefaults("net_af_packet0,iface=veth1"), "net_af_packet0,iface=veth1,framecnt=4096");
+  EXPECT_EQ(DeviceWithDefaults("net_af_packet0,iface=veth1,qpairs=2"),
+            "net_af_packet0,iface=veth1,qpairs=2,framecnt=4096");
+  EXPECT_EQ(DeviceWithDefaults("net_af_packet0,framecnt=1024,iface=veth1"), "net_af_packet0,framecnt=1024,iface=veth1");
+  EXPECT_EQ(DeviceWithDefaults("net_af_packet0,iface=veth1,framecnt=8192"), "net_af_packet0,iface=veth1,framecnt=8192");
+  // A key that only ends in "framecnt" is not framecnt.
+  EXPECT_EQ(DeviceWithDefaults("net_af_packet0,iface=veth1,xframecnt=1"),
+            "net_af_packet0,iface=veth1,xframecnt=1,framecnt=4096");
+  EXPECT_EQ(DeviceWithDefaults("net_tap0,iface=lqd0"), "net_tap0,iface=lqd0");
+  EXPECT_EQ(DeviceWithDefaults("0000:3b:00.0"), "0000:3b:00.0");
+  EXPECT_EQ(DeviceWithDefaults("net_memif0,role=server,socket=/run/lqd.sock"),
+            "net_memif0,role=server,socket=/run/lqd.sock");
+}
+
 }  // namespace
 }  // namespace lqd::dataplane
