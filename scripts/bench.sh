@@ -45,7 +45,8 @@ BUILD=${LQD_BENCH_BUILD:-build-rel}
 JOBS=${LQD_BENCH_JOBS:-$(nproc)}
 TARGETS=(bench/dhcp/message_benchmark bench/lease-store/lease_store_benchmark
          bench/lease-store/rte_hash_baseline_benchmark bench/engine/query_engine_benchmark
-         bench/dataplane/lcore_loop_benchmark dataplane/lqd client/lq-storm client/lq-query
+         bench/dataplane/classify_benchmark bench/dataplane/lcore_loop_benchmark dataplane/lqd
+         client/lq-storm client/lq-query
          bench/control/kea_ha_ingest_benchmark bench/control/lookup_under_churn_benchmark
          bench/control/startup_load_benchmark)
 if [[ -f $BUILD/build.ninja ]]; then
@@ -103,6 +104,7 @@ run message   bench/dhcp/message_benchmark
 run store     bench/lease-store/lease_store_benchmark "${NO10M_STORE[@]}"
 run rte_hash  bench/lease-store/rte_hash_baseline_benchmark "${NO10M_STORE[@]}"
 run engine    bench/engine/query_engine_benchmark "${NO10M_ENGINE[@]}"
+run classify  bench/dataplane/classify_benchmark
 
 # The real lcore loop vs a MAC-swap forwarder, one process, generator on
 # lcore 0 / CPU 0, loop under test on lcore 1 / CPU 1; the two modes
