@@ -55,6 +55,8 @@ class LcoreCounter {
   _(not_ready, "not_ready_drops", "queries dropped before the initial lease load completed") \
   _(replies, "replies", "leasequery replies built")                              \
   _(no_room, "reply_no_room_drops", "mbuf too small for the reply")             \
+  _(assoc_cut, "associated_ip_cut_replies",                                       \
+    "replies whose option 92 lists fewer addresses than the client has (no room in one packet)") \
   _(acl_drop, "acl_drops", "queries from a source or giaddr not in acl.allow")   \
   _(ratelimit_drop, "ratelimit_drops", "queries over the per-requester rate")    \
   _(arp, "arp_replies", "ARP requests for an appliance address answered")        \

@@ -129,6 +129,7 @@ bool HandleLeaseQuery(LcoreConf& lc, const PortCtx& port, rte_mbuf* m, const Cla
     m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM;
   }
   ++ctr.replies;
+  if (unlikely(r.associated_left_out != 0)) ++ctr.assoc_cut;
   ctr.CountReply(r.type);
   ++ctr.regime[static_cast<size_t>(r.regime)];
   return true;

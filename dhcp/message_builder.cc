@@ -68,6 +68,17 @@ void MessageBuilder::AddAddressList(uint8_t code, std::span<const uint32_t> addr
   } while (i < addrs.size());
 }
 
+size_t MessageBuilder::OptionBytes(size_t value_len) {
+  return value_len + 2 * Instances(value_len, kMaxOptionLen);
+}
+
+size_t MessageBuilder::AddressesThatFit(size_t bytes) {
+  constexpr size_t kFullInstance = 2 + 4 * kAddrsPerInstance;
+  const size_t full = bytes / kFullInstance;
+  const size_t rest = bytes % kFullInstance;
+  return full * kAddrsPerInstance + (rest >= 2 + 4 ? (rest - 2) / 4 : 0);
+}
+
 size_t MessageBuilder::Finish() {
   if (pos_ < kMinMessageLen) overflow_ = true;  // no SetHeader, or it overflowed
   if (Reserve(1)) buf_[pos_++] = opt::kEnd;

@@ -95,6 +95,14 @@ class MessageBuilder {
 
   bool overflowed() const { return overflow_; }
   size_t size() const { return pos_; }
+  // Bytes still free in the buffer (0 once anything overflowed).
+  size_t room() const { return overflow_ ? 0 : buf_.size() - pos_; }
+
+  // What AddOption() of a `value_len`-byte value writes, RFC 3396 splits
+  // included.
+  static size_t OptionBytes(size_t value_len);
+  // How many addresses an AddAddressList() can write in `bytes`.
+  static size_t AddressesThatFit(size_t bytes);
 
  private:
   static constexpr size_t kMaxOptionLen = 255;

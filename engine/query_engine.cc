@@ -284,6 +284,7 @@ QueryResult QueryEngine::Answer(const dhcp::ParsedMessage& q, const QueryContext
   // [auth call site 2/2] option 90 now, its MAC once the reply is complete.
   const size_t auth_mac_at = auth_key ? policy.auth->AddReplyOption(b, *auth_key) : 0;
 
+  uint32_t left_out = 0;  // option 92 addresses cut for room
   if (d.type == MessageType::kLeaseActive) {
     const LeaseRecord& l = *d.lease;
     std::span<const uint8_t> wanted =
@@ -313,14 +314,23 @@ QueryResult QueryEngine::Answer(const dhcp::ParsedMessage& q, const QueryContext
       }
       std::sort(d.associated, d.associated + d.num_associated);
     }
-    if (want_assoc && d.num_associated > 0)  // S-16
-      b.AddAddressList(opt::kAssociatedIp, {d.associated, d.num_associated});
-    // S-19: the stored option 82, last, as RFC 3046 2.2 asks of servers.
-    if (want_rai && !l.relay_agent_info().empty())
-      b.AddOption(opt::kRelayAgentInfo, l.relay_agent_info());
+    // S-19: the stored option 82 goes last (RFC 3046 2.2), then END. What
+    // room is left before them bounds option 92: a client with many leases
+    // gets a shorter list rather than no answer at all (the reply must fit
+    // one IP packet, and a relay that hears nothing retries).
+    const bool add_rai = want_rai && !l.relay_agent_info().empty();
+    const size_t tail = 1 + (add_rai ? dhcp::MessageBuilder::OptionBytes(l.relay_agent_info().size()) : 0);
+    if (want_assoc && d.num_associated > 0) {  // S-16
+      const size_t fit = b.room() > tail ? dhcp::MessageBuilder::AddressesThatFit(b.room() - tail) : 0;
+      const uint32_t n = static_cast<uint32_t>(std::min<size_t>(d.num_associated, fit));
+      left_out = d.num_associated - n;
+      if (n > 0) b.AddAddressList(opt::kAssociatedIp, {d.associated, n});
+    }
+    if (add_rai) b.AddOption(opt::kRelayAgentInfo, l.relay_agent_info());
   }
 
   QueryResult r;
+  r.associated_left_out = left_out;
   r.len = b.Finish();
   if (r.len == 0) return Drop(EngineDrop::kReplyOverflow);
   if (auth_key) AuthKeyring::SignReply(out.first(r.len), auth_mac_at, *auth_key);

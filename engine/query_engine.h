@@ -82,6 +82,9 @@ struct QueryResult {
   size_t len = 0;                     // reply bytes written to `out`
   uint32_t dst_ip = 0;                // giaddr
   uint16_t dst_port = dhcp::kServerPort;  // 67, or the relay's source port (RFC 8357)
+  // Addresses option 92 left out because the reply had no room for them
+  // (0 almost always; see QueryEngine::Answer).
+  uint32_t associated_left_out = 0;
 };
 
 class QueryEngine {

@@ -244,6 +244,36 @@ TEST(MessageBuilder, OptionThatDoesNotFitIsNotWrittenAtAll) {
   EXPECT_TRUE(g.TailIntact());
 }
 
+// The size helpers the engine plans option 92 with agree with what the
+// builder writes: AddressesThatFit(k) addresses take at most k bytes and
+// one more would not fit; OptionBytes() is AddOption()'s size.
+TEST(MessageBuilder, SizeHelpersMatchWhatIsWritten) {
+  for (size_t room = 0; room <= 1200; ++room) {
+    const size_t n = MessageBuilder::AddressesThatFit(room);
+    for (const size_t count : {n, n + 1}) {
+      if (count == 0) continue;  // an empty list still writes code, 0
+      std::vector<uint32_t> addrs(count, 0x0a000001);
+      Guarded g(kMinMessageLen + room);
+      MessageBuilder b(g.span());
+      b.SetHeader(SampleHeader());
+      ASSERT_EQ(b.room(), room);
+      b.AddAddressList(opt::kAssociatedIp, addrs);
+      ASSERT_EQ(b.overflowed(), count > n) << "room " << room << ", " << count << " addresses";
+      ASSERT_TRUE(g.TailIntact());
+    }
+  }
+  for (const size_t len : {0, 1, 254, 255, 256, 510, 511, 1000}) {
+    Guarded g(1500);
+    MessageBuilder b(g.span());
+    b.SetHeader(SampleHeader());
+    b.AddOption(opt::kRelayAgentInfo, Pattern(len));
+    EXPECT_EQ(b.size() - kMinMessageLen, MessageBuilder::OptionBytes(len)) << len;
+  }
+  EXPECT_EQ(MessageBuilder::AddressesThatFit(2 + 4 * 63), 63u);
+  EXPECT_EQ(MessageBuilder::AddressesThatFit(2 + 4 * 63 + 5), 63u);
+  EXPECT_EQ(MessageBuilder::AddressesThatFit(2 + 4 * 63 + 6), 64u);
+}
+
 TEST(MessageBuilder, EveryBufferSizeEitherFitsOrOverflowsCleanly) {
   std::vector<uint32_t> addrs(70, 0x0a0a0a0a);
   const std::vector<uint8_t> rai = Pattern(20);

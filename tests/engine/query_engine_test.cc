@@ -101,7 +101,7 @@ class EngineTest : public ::testing::Test {
     auto err = dhcp::ParseMessage(query_bytes_, query_);
     EXPECT_FALSE(err.has_value()) << dhcp::ParseErrorName(*err);
     QueryReader reader(store_);
-    QueryResult r = engine_.Answer(query_, ctx_, out_);
+    QueryResult r = engine_.Answer(query_, ctx_, {out_, out_len_});
     if (r.reply) {
       reply_bytes_.assign(out_, out_ + r.len);
       auto rerr = dhcp::ParseMessage(reply_bytes_, reply_);
@@ -136,6 +136,7 @@ class EngineTest : public ::testing::Test {
   std::vector<uint8_t> query_bytes_, reply_bytes_;
   dhcp::ParsedMessage query_, reply_;
   uint8_t out_[1500];
+  size_t out_len_ = sizeof out_;  // room given to Answer()
 };
 
 // ---- S-04 / S-26: which queries get no reply at all.
@@ -332,6 +333,7 @@ TEST_F(EngineTest, S16_ManyAddressesSplitPerRfc3396) {
   const dhcp::OptionView* a = reply_.Find(opt::kAssociatedIp);
   ASSERT_NE(a, nullptr);
   EXPECT_EQ(a->len, 99 * 4);  // concatenated back from two instances
+  EXPECT_EQ(r.associated_left_out, 0u);
   // On the wire: more than one instance of option 92.
   int instances = 0;
   for (size_t i = dhcp::kOffOptions; i + 1 < reply_bytes_.size();) {
@@ -342,6 +344,53 @@ TEST_F(EngineTest, S16_ManyAddressesSplitPerRfc3396) {
     i += 2 + reply_bytes_[i + 1];
   }
   EXPECT_EQ(instances, 2);
+}
+
+// A client with more addresses than one packet can list still gets its
+// answer: option 92 is cut to the room the lcore gives a reply (1472 bytes
+// of UDP payload), option 82 still goes last, and the cut is reported.
+TEST_F(EngineTest, S16_AssociatedListIsCutToFitNotDropped) {
+  policy_.max_associated_ips = 1024;
+  const std::string rai = "\x01\x6c" + std::string(108, 'c');  // circuit-id, 108 bytes
+  std::string cid("\x01" "manyleases", 11);
+  for (int i = 0; i < 400; ++i) {
+    Lease l = MakeLease(kIp(10, 1, 2, 0) + static_cast<uint32_t>(i), 9, 1000 - i, 3000);
+    l.client_id = cid;
+    l.relay_agent_info = rai;
+    Add(l);
+  }
+  out_len_ = 1472;
+  Query q;
+  q.client_id = cid;
+  q.prl = std::vector<uint8_t>{51, 82};
+  QueryResult r = Ask(q);
+  ASSERT_TRUE(r.reply) << EngineDropName(r.drop);
+  EXPECT_EQ(r.type, MessageType::kLeaseActive);
+  EXPECT_LE(r.len, 1472u);
+  const uint32_t best = kIp(10, 1, 2, 0) + 399;  // most recent transaction
+  EXPECT_EQ(reply_.ciaddr, best);
+  const dhcp::OptionView* a = reply_.Find(opt::kAssociatedIp);
+  ASSERT_NE(a, nullptr);
+  const uint32_t listed = a->len / 4;
+  EXPECT_GT(listed, 200u);
+  EXPECT_LT(listed, 399u);
+  EXPECT_EQ(r.associated_left_out, 399u - listed);
+  // The lowest addresses, in order; one more would not have fit.
+  for (uint32_t i = 0; i < listed; ++i) ASSERT_EQ(dhcp::LoadBe32(a->data + 4 * i), kIp(10, 1, 2, 0) + i);
+  // Under 6 bytes left: no room for one more address (4 bytes, or 6 with
+  // the header of a new RFC 3396 instance).
+  EXPECT_GT(r.len, 1472u - 6);
+  // Option 82 whole, and the last option.
+  const dhcp::OptionView* o82 = reply_.Find(opt::kRelayAgentInfo);
+  ASSERT_NE(o82, nullptr);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(o82->data), o82->len), rai);
+  EXPECT_EQ(OptionCodes().back(), opt::kRelayAgentInfo);
+
+  // A bigger buffer: fewer cut (none at all: S16_ManyAddressesSplitPerRfc3396).
+  out_len_ = sizeof out_;
+  QueryResult wide = Ask(q);
+  ASSERT_TRUE(wide.reply);
+  EXPECT_LT(wide.associated_left_out, r.associated_left_out);
 }
 
 TEST_F(EngineTest, S12_ByMacWithoutActiveLeaseIsUnknownNeverUnassigned) {
