@@ -65,7 +65,7 @@ const char* QueryRegimeName(QueryRegime r);
 
 struct QueryContext {
   uint32_t now = 0;          // seconds, same clock as the leases (primary's)
-  uint32_t server_id = 0;    // the appliance address the query was sent to (option 54)
+  uint32_t server_id = 0;    // option 54: config `server-id` (default: the first port's first address)
   VpnId vpn = kGlobalVpn;    // scope the query arrived in (RFC 6607; 0 today)
   bool replica_stale = false;
   const Policy* policy = nullptr;  // required
