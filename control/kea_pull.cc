@@ -23,9 +23,15 @@ absl::StatusOr<KeaLeasePage> FetchLeasePage(const KeaPullOptions& opts, const st
     return absl::PermissionDeniedError("kea-ctrl-agent refused the credentials (HTTP 401): check pull user/password");
   if (reply->status != 200)
     return absl::UnavailableError(absl::StrCat("kea-ctrl-agent answered HTTP ", reply->status));
-  nlohmann::json j = nlohmann::json::parse(reply->body, nullptr, false);
-  if (j.is_discarded() || !j.is_array() || j.empty() || !j[0].is_object() || !j[0].contains("result"))
-    return absl::DataLossError("lease4-get-page answer is not a JSON list holding a result map");
+  log::Debug("kea-pull", "page", {{"from", from}});
+  return ParseLeasePage(reply->body, opts.page_size);
+}
+
+absl::StatusOr<KeaLeasePage> ParseLeasePage(const std::string& body, uint32_t page_size) {
+  nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_array() || j.empty() || !j[0].is_object() || !j[0].contains("result") ||
+      !j[0]["result"].is_number_integer())
+    return absl::DataLossError("lease4-get-page answer is not a JSON list holding a map with an integer result");
   const nlohmann::json& r = j[0];
   const int result = r["result"].get<int>();
   KeaLeasePage page;
@@ -37,20 +43,24 @@ absl::StatusOr<KeaLeasePage> FetchLeasePage(const KeaPullOptions& opts, const st
     return absl::UnavailableError(absl::StrCat("lease4-get-page failed (result ", result, "): ",
                                                r.value("text", std::string("no text")),
                                                result == 2 ? " -- is libdhcp_lease_cmds.so loaded?" : ""));
-  log::Debug("kea-pull", "page", {{"from", from}});
+  if (!r.contains("arguments") || !r["arguments"].is_object() || !r["arguments"].contains("leases") ||
+      !r["arguments"]["leases"].is_array())
+    return absl::DataLossError("lease4-get-page: arguments.leases is missing or not a list");
   const nlohmann::json& leases = r["arguments"]["leases"];
-  if (!leases.is_array()) return absl::DataLossError("lease4-get-page: arguments.leases is not a list");
   for (size_t i = 0; i < leases.size(); ++i) {
     auto lease = LeaseFromKeaJson(leases[i], absl::StrCat("arguments.leases[", i, "]"));
-    if (leases[i].contains("ip-address") && leases[i]["ip-address"].is_string())
-      page.next_from = leases[i]["ip-address"].get<std::string>();
+    std::string ip;
+    if (leases[i].is_object() && leases[i].contains("ip-address") && leases[i]["ip-address"].is_string())
+      page.next_from = ip = leases[i]["ip-address"].get<std::string>();
     if (!lease.ok()) {
       if (page.bad++ == 0) page.first_error = std::string(lease.status().message());
+      in_addr a{};
+      if (!ip.empty() && inet_pton(AF_INET, ip.c_str(), &a) == 1) page.bad_ips.push_back(ntohl(a.s_addr));
       continue;
     }
     page.leases.push_back(*std::move(lease));
   }
-  page.last = leases.size() < opts.page_size || page.next_from.empty();
+  page.last = leases.size() < page_size || page.next_from.empty();
   return page;
 }
 
@@ -59,6 +69,8 @@ void KeaPullWalk::Apply(const KeaLeasePage& page, Replica& replica) {
   ++res_.pages;
   if (res_.bad == 0 && page.bad > 0) res_.first_error = page.first_error;
   res_.bad += page.bad;
+  // The primary has a lease at each of these; lqd keeps what it holds there.
+  for (uint32_t ip : page.bad_ips) seen_.insert(ip);
   for (const Lease& l : page.leases) {
     ++res_.leases;
     seen_.insert(l.ip);

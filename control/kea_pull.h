@@ -44,10 +44,16 @@ struct KeaLeasePage {
   std::vector<Lease> leases;
   uint64_t bad = 0;          // lease objects that did not parse
   std::string first_error;
+  // Addresses of the objects that did not parse (where the address itself
+  // did): the primary holds a lease there, so the walk must not take lqd's
+  // for deleted.
+  std::vector<uint32_t> bad_ips;
   std::string next_from;     // the "from" of the next page
   bool last = false;         // no page follows
 };
 absl::StatusOr<KeaLeasePage> FetchLeasePage(const KeaPullOptions& opts, const std::string& from);
+// The parsing half of FetchLeasePage: the body of kea-ctrl-agent's answer.
+absl::StatusOr<KeaLeasePage> ParseLeasePage(const std::string& body, uint32_t page_size);
 
 // Applies the pages of one walk, in order, to the replica (its writer
 // thread), then Finish() removes what the primary no longer has and marks
