@@ -7,6 +7,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "control/kea_times.h"
 #include "control/kea_user_context.h"
 #include "dhcp/text.h"
 #include "dhcp/relay_agent_info.h"
@@ -75,19 +76,26 @@ absl::string_view Kea22RaiHex(absl::string_view uc) {
   return uc.substr(kHead.size(), uc.size() - kHead.size() - kTail.size());
 }
 
-bool ParseU32(absl::string_view s, uint32_t* v) {
-  if (!s.empty() && s.size() <= 10) {  // up to 10 plain digits: no strtoull
+bool ParseUpTo(absl::string_view s, uint64_t max, uint64_t* v) {
+  if (!s.empty() && s.size() <= 11) {  // up to 11 plain digits: no strtoull
     uint64_t x = 0;
     size_t i = 0;
     for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) x = x * 10 + static_cast<uint64_t>(s[i] - '0');
     if (i == s.size()) {
-      if (x > 0xffffffffull) return false;
-      *v = static_cast<uint32_t>(x);
+      if (x > max) return false;
+      *v = x;
       return true;
     }
   }
   uint64_t x = 0;
-  if (!absl::SimpleAtoi(s, &x) || x > 0xffffffffull) return false;
+  if (!absl::SimpleAtoi(s, &x) || x > max) return false;
+  *v = x;
+  return true;
+}
+
+bool ParseU32(absl::string_view s, uint32_t* v) {
+  uint64_t x = 0;
+  if (!ParseUpTo(s, 0xffffffffull, &x)) return false;
   *v = static_cast<uint32_t>(x);
   return true;
 }
@@ -164,8 +172,12 @@ void ParseKeaCsvLine(absl::string_view line, size_t lineno, const KeaCsvColumns&
   }
   h.cid_len = static_cast<uint8_t>(n);
   uint32_t valid = 0, kea_state = 0;
-  if (!ParseU32(Field(f, c.valid), &valid) || !ParseU32(Field(f, c.expire), &h.expire)) {
+  uint64_t expire = 0;  // cltt + valid in 64 bits (control/kea_times.h)
+  if (!ParseU32(Field(f, c.valid), &valid) || !ParseUpTo(Field(f, c.expire), kMaxKeaExpire, &expire)) {
     return fail("valid_lifetime and expire must be unsigned integers (seconds)");
+  }
+  if (!KeaTimesFromExpire(expire, valid, &h.cltt, &h.expire)) {
+    return fail(absl::StrCat("expire ", expire, " minus valid_lifetime ", valid, " does not fit 32 bits"));
   }
   LeaseState state;
   if (!ParseU32(Field(f, c.state), &kea_state) || !MapState(kea_state, &state)) {
@@ -174,12 +186,6 @@ void ParseKeaCsvLine(absl::string_view line, size_t lineno, const KeaCsvColumns&
   h.state = static_cast<uint8_t>(state);
   if (c.subnet >= 0 && !Field(f, c.subnet).empty() && !ParseU32(Field(f, c.subnet), &h.subnet_id)) {
     return fail(absl::StrCat("subnet_id '", Field(f, c.subnet), "' is not an unsigned integer"));
-  }
-  if (valid == 0xffffffffu) {
-    h.cltt = 0;  // infinite lease: Kea writes expire = cltt + 0xffffffff clipped; keep it forever
-    h.expire = kInfiniteTime;
-  } else {
-    h.cltt = h.expire >= valid ? h.expire - valid : 0;
   }
   h.is_delete = valid == 0;
   // user_context is the last Kea 2.2 column but may itself contain escaped

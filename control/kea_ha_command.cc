@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "control/kea_ha_command_fast.h"
+#include "control/kea_times.h"
 #include "control/kea_user_context.h"
 #include "dhcp/text.h"
 
@@ -64,15 +65,21 @@ absl::StatusOr<std::string> ColonHex(const std::string& s, const std::string& wh
   return out;
 }
 
-absl::StatusOr<uint32_t> U32Field(const json& j, std::string_view base, const char* key) {
+absl::StatusOr<uint64_t> U64Field(const json& j, std::string_view base, const char* key, uint64_t max,
+                                   const char* too_big) {
   if (!j.contains(key)) return absl::InvalidArgumentError(absl::StrCat(Path(base, key), ": missing"));
   const json& v = j[key];
   if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<int64_t>() >= 0))
     return absl::InvalidArgumentError(absl::StrCat(Path(base, key), ": must be a non-negative integer"));
   uint64_t x = v.get<uint64_t>();
-  if (x > 0xffffffffull)
-    return absl::InvalidArgumentError(absl::StrCat(Path(base, key), ": ", x, " does not fit 32 bits"));
-  return static_cast<uint32_t>(x);
+  if (x > max) return absl::InvalidArgumentError(absl::StrCat(Path(base, key), ": ", x, too_big));
+  return x;
+}
+
+absl::StatusOr<uint32_t> U32Field(const json& j, std::string_view base, const char* key) {
+  auto x = U64Field(j, base, key, 0xffffffffull, " does not fit 32 bits");
+  if (!x.ok()) return x.status();
+  return static_cast<uint32_t>(*x);
 }
 
 }  // namespace
@@ -109,11 +116,12 @@ absl::StatusOr<Lease> LeaseFromKeaJson(const json& j, std::string_view base) {
   auto valid = U32Field(j, base, "valid-lft");
   if (!valid.ok()) return valid.status();
   // Push carries expire (= cltt + valid-lft); pull carries cltt.
-  if (j.contains("expire")) {
-    auto e = U32Field(j, base, "expire");
+  if (j.contains("expire")) {  // cltt + valid-lft in 64 bits (control/kea_times.h)
+    auto e = U64Field(j, base, "expire", kMaxKeaExpire, " is more than a 32-bit cltt plus valid-lft");
     if (!e.ok()) return e.status();
-    l.expire = *e;
-    l.cltt = *e >= *valid ? *e - *valid : 0;
+    if (!KeaTimesFromExpire(*e, *valid, &l.cltt, &l.expire))
+      return absl::InvalidArgumentError(absl::StrCat(Path(base, "expire"), ": ", *e, " minus valid-lft ", *valid,
+                                                     " does not fit 32 bits"));
   } else if (j.contains("cltt")) {
     auto c = U32Field(j, base, "cltt");
     if (!c.ok()) return c.status();

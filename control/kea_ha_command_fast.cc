@@ -14,6 +14,7 @@
 #include <cstring>
 #include <optional>
 
+#include "control/kea_times.h"
 #include "dhcp/text.h"
 #include "dhcp/relay_agent_info.h"
 
@@ -114,15 +115,22 @@ class Scanner {
     ++p_;
     return true;
   }
-  // A non-negative integer that fits 32 bits, written as plain digits.
-  bool U32(uint32_t* out) {
+  // A non-negative integer up to `max` (< 10^11), written as plain digits.
+  bool UpTo(uint64_t max, uint64_t* out) {
     Ws();
     const char* start = p_;
     uint64_t v = 0;
-    while (p_ < end_ && *p_ >= '0' && *p_ <= '9' && p_ - start < 11) v = v * 10 + static_cast<uint64_t>(*p_++ - '0');
+    while (p_ < end_ && *p_ >= '0' && *p_ <= '9' && p_ - start < 12) v = v * 10 + static_cast<uint64_t>(*p_++ - '0');
     const ptrdiff_t digits = p_ - start;
-    if (digits == 0 || digits > 10 || (digits > 1 && *start == '0') || v > 0xffffffffull) return false;
+    if (digits == 0 || digits > 11 || (digits > 1 && *start == '0') || v > max) return false;
     if (p_ < end_ && (*p_ == '.' || *p_ == 'e' || *p_ == 'E')) return false;
+    *out = v;
+    return true;
+  }
+  // A non-negative integer that fits 32 bits.
+  bool U32(uint32_t* out) {
+    uint64_t v = 0;
+    if (!UpTo(0xffffffffull, &v)) return false;
     *out = static_cast<uint32_t>(v);
     return true;
   }
@@ -195,7 +203,8 @@ class Scanner {
 
 struct FastFields {
   std::optional<std::string_view> ip, hw, cid, rai_hex;
-  std::optional<uint32_t> valid, expire, cltt, state, subnet;
+  std::optional<uint32_t> valid, cltt, state, subnet;
+  std::optional<uint64_t> expire;  // cltt + valid-lft in 64 bits (control/kea_times.h)
   bool user_context = false;
 };
 
@@ -255,7 +264,7 @@ bool FastArguments(Scanner& sc, FastFields& f) {
         if (Is(k, "state")) return Once(f.state, u32);
         break;
       case 6:
-        if (Is(k, "expire")) return Once(f.expire, u32);
+        if (Is(k, "expire")) return Once(f.expire, [&](uint64_t* v) { return sc.UpTo(kMaxKeaExpire, v); });
         break;
       case 9:
         if (Is(k, "valid-lft")) return Once(f.valid, u32);
@@ -347,8 +356,7 @@ bool FastParseKeaCommand(std::string_view body, KeaCommand* cmd) {
   }
   const uint32_t valid = *f.valid;
   if (f.expire) {
-    l.expire = *f.expire;
-    l.cltt = *f.expire >= valid ? *f.expire - valid : 0;
+    if (!KeaTimesFromExpire(*f.expire, valid, &l.cltt, &l.expire)) return false;  // the DOM path says why
   } else {
     l.cltt = *f.cltt;
     const uint64_t e = uint64_t{*f.cltt} + valid;

@@ -87,6 +87,32 @@ TEST(KeaCsv, BadLinesAreReportedWithLineNumberAndSkipped) {
   EXPECT_NE(r->errors[0].reason.find("10.0.0.300"), std::string::npos);
 }
 
+// Kea writes expire = cltt + valid_lifetime in 64 bits: an infinite lease
+// (valid 4294967295, e.g. Kea's BOOTP leases) has an expire past 2^32. It
+// loads as infinite with its real cltt; a clipped expire (4294967295) loads
+// as infinite too; a pair whose cltt would not fit 32 bits is a bad line.
+TEST(KeaCsv, InfiniteLeasesKeepTheirClttAndNeverExpire) {
+  std::string text = std::string(kHeader22) +
+      "10.0.0.1,02:00:00:00:00:01,,4294967295,6090903661,1,0,0,,0,\n"   // cltt 1795936366
+      "10.0.0.2,02:00:00:00:00:02,,4294967295,4294967295,1,0,0,,0,\n"   // clipped
+      "10.0.0.3,02:00:00:00:00:03,,3600,4294967400,1,0,0,,0,\n"         // ends after 2106
+      "10.0.0.4,02:00:00:00:00:04,,60,8000000000,1,0,0,,0,\n"           // cltt past 32 bits
+      "10.0.0.5,02:00:00:00:00:05,,3600,1795939966,1,0,0,,0,\n";
+  auto r = ParseKeaCsv(text);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->records.size(), 4u);
+  EXPECT_EQ(r->records[0].lease.cltt, 1795936366u);
+  EXPECT_EQ(r->records[0].lease.expire, kInfiniteTime);
+  EXPECT_EQ(r->records[1].lease.cltt, 0u);
+  EXPECT_EQ(r->records[1].lease.expire, kInfiniteTime);
+  EXPECT_EQ(r->records[2].lease.cltt, 4294963800u);
+  EXPECT_EQ(r->records[2].lease.expire, kInfiniteTime);
+  EXPECT_EQ(r->records[3].lease.ip, 0x0a000005u);
+  ASSERT_EQ(r->errors.size(), 1u);
+  EXPECT_EQ(r->errors[0].line, 5u);
+  EXPECT_NE(r->errors[0].reason.find("does not fit 32 bits"), std::string::npos) << r->errors[0].reason;
+}
+
 TEST(KeaCsv, MissingRequiredColumnIsRefused) {
   auto r = ParseKeaCsv("address,hwaddr,client_id\n10.0.0.1,,\n");
   ASSERT_FALSE(r.ok());

@@ -325,6 +325,27 @@ TEST(KeaHaCommandFastPath, EdgeCasesAgreeWithTheDomParse) {
   ASSERT_TRUE(FastParseKeaCommand(pull, &fast));
   EXPECT_EQ(fast.update.lease.expire, kInfiniteTime);
   ExpectSameAsDom(pull);
+  // Kea's HA push computes expire = cltt + valid-lft in 64 bits: an infinite
+  // lease arrives with an expire past 2^32 and must be taken, infinite, with
+  // its real cltt, by both paths. A cltt that would not fit is refused.
+  const std::string infinite_push =
+      R"({"command":"lease4-update","arguments":{"ip-address":"10.0.0.9","hw-address":"02:00:00:00:00:09",)"
+      R"("valid-lft":4294967295,"expire":6090903661,"state":0,"subnet-id":1}})";
+  KeaCommand inf;
+  ASSERT_TRUE(FastParseKeaCommand(infinite_push, &inf));
+  EXPECT_EQ(inf.update.lease.expire, kInfiniteTime);
+  EXPECT_EQ(inf.update.lease.cltt, 1795936366u);
+  ExpectSameAsDom(infinite_push);
+  auto dom = ParseKeaCommand(infinite_push);
+  ASSERT_TRUE(dom.ok()) << dom.status();
+  EXPECT_EQ(dom->update.lease.expire, kInfiniteTime);
+  for (const char* bad : {R"({"command":"lease4-update","arguments":{"ip-address":"10.0.0.9","valid-lft":60,"expire":8000000000}})",
+                          R"({"command":"lease4-update","arguments":{"ip-address":"10.0.0.9","valid-lft":60,"expire":8589934591}})"}) {
+    KeaCommand f;
+    EXPECT_FALSE(FastParseKeaCommand(bad, &f)) << bad;
+    ExpectSameAsDom(bad);
+    EXPECT_FALSE(ParseKeaCommand(bad).ok()) << bad;
+  }
   // Unknown commands, whatever their arguments, are not lease changes.
   for (const char* body : {R"({"command":"lease4-add","arguments":{"ip-address":"10.1.2.3","valid-lft":60,"expire":1000}})",
                            R"({"command":"lease6-update","arguments":{}})", R"({"command":"LEASE4-UPDATE"})"}) {
