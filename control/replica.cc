@@ -4,6 +4,15 @@
 
 namespace lqd::control {
 
+namespace {
+
+// Transaction order of two versions of one address's lease: cltt, then expire.
+bool OlderThan(uint32_t cltt, uint32_t expire, uint32_t than_cltt, uint32_t than_expire) {
+  return cltt < than_cltt || (cltt == than_cltt && expire < than_expire);
+}
+
+}  // namespace
+
 Replica::Outcome Replica::Apply(const LeaseUpdate& u, uint32_t now, absl::Status* why) {
   const Lease& in = u.lease;
   last_seen_[Index(u.source)] = now;
@@ -12,7 +21,7 @@ Replica::Outcome Replica::Apply(const LeaseUpdate& u, uint32_t now, absl::Status
   const LeaseRecord* cur = store_.FindByIp(in.ip, in.vpn);
 
   if (u.kind == LeaseUpdate::Kind::kDelete) {
-    if (cur != nullptr && in.expire < cur->expire) {
+    if (cur != nullptr && OlderThan(in.cltt, in.expire, cur->cltt, cur->expire)) {
       ++counters_.stale;
       return Outcome::kStale;
     }
@@ -25,7 +34,8 @@ Replica::Outcome Replica::Apply(const LeaseUpdate& u, uint32_t now, absl::Status
 
   if (auto it = tombstones_.find(Key(in.ip, in.vpn)); it != tombstones_.end()) {
     // Older than the delete that made the tombstone: a late arrival.
-    if (in.expire < it->second.expire || (in.expire == it->second.expire && in.cltt <= it->second.cltt)) {
+    if (OlderThan(in.cltt, in.expire, it->second.cltt, it->second.expire) ||
+        (in.cltt == it->second.cltt && in.expire == it->second.expire)) {
       ++counters_.stale;
       return Outcome::kStale;
     }
@@ -33,8 +43,8 @@ Replica::Outcome Replica::Apply(const LeaseUpdate& u, uint32_t now, absl::Status
     counters_.tombstones = tombstones_.size();
   }
   if (cur != nullptr) {
-    const bool newer = in.expire >= cur->expire;
-    const bool state_change = in.state != cur->state && in.cltt >= cur->cltt;
+    const bool newer = !OlderThan(in.cltt, in.expire, cur->cltt, cur->expire);
+    const bool state_change = in.state != cur->state && in.cltt == cur->cltt;
     if (!newer && !state_change) {
       ++counters_.stale;
       return Outcome::kStale;

@@ -6,11 +6,15 @@
 //
 // Conflict rule (feeds race: Kea's HA client uses several connections with
 // no ordering across them, and a reconciliation pull runs beside pushes):
-//  * an update wins if its expire >= the stored one, or if it changes the
-//    state with a cltt >= the stored cltt (a DECLINE shortens expire);
-//  * a delete wins if its expire >= the stored one; it leaves a tombstone
-//    for `tombstone_seconds` so a late, older update cannot bring the lease
-//    back;
+//  * transactions are ordered by cltt (the client's last transaction:
+//    for one address it only moves forward), then by expire: an update
+//    wins if its cltt is later than the stored one, or equal with an expire
+//    >= the stored one or a different state (Kea's reclamation changes the
+//    state alone). Not by expire first: a new client's lease, or a DECLINE,
+//    may end sooner than the one it replaces;
+//  * a delete wins on the same order; it leaves a tombstone for
+//    `tombstone_seconds` so a late, older update cannot bring the lease
+//    back (a later transaction can);
 //  * anything else is stale and ignored (counted).
 // Expiry is never pushed by Kea: lqd ages leases at query time (the engine
 // compares expire with now), so the replica does not sweep.

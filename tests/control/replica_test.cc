@@ -69,6 +69,41 @@ TEST_F(ReplicaTest, OlderDeleteDoesNotRemoveNewerLease) {
   ASSERT_NE(Get(1), nullptr);
 }
 
+// Transactions are ordered by cltt, not by expire: a new client's lease
+// may end sooner than the one it replaced.
+TEST_F(ReplicaTest, LaterTransactionWinsEvenWhenItEndsSooner) {
+  // Client A: cltt 1000, one hour. Its delete was lost; client B takes the
+  // address at 2000 for ten minutes.
+  replica_.Apply(Update(1, 1000, 4600), 1000);
+  LeaseUpdate b = Update(1, 2000, 2600);
+  b.lease.hw.bytes[5] = 0xbb;
+  EXPECT_EQ(replica_.Apply(b, 2000), Replica::Outcome::kApplied);
+  ASSERT_NE(Get(1), nullptr);
+  EXPECT_EQ(Get(1)->chaddr[5], 0xbb) << "answered with the previous client's MAC";
+  // A's update arriving late (another connection, or a pull) loses.
+  EXPECT_EQ(replica_.Apply(Update(1, 1000, 4600), 2001), Replica::Outcome::kStale);
+  EXPECT_EQ(Get(1)->chaddr[5], 0xbb);
+  // Same cltt: expire decides; a state change alone (reclamation) applies.
+  EXPECT_EQ(replica_.Apply(Update(1, 2000, 2500), 2002), Replica::Outcome::kStale);
+  LeaseUpdate reclaimed = b;
+  reclaimed.lease.state = LeaseState::kExpired;
+  EXPECT_EQ(replica_.Apply(reclaimed, 2700), Replica::Outcome::kApplied);
+  EXPECT_EQ(Get(1)->state, LeaseState::kExpired);
+}
+
+TEST_F(ReplicaTest, DeleteThenLaterShorterLeaseIsApplied) {
+  replica_.Apply(Update(1, 1000, 4600), 1000);
+  EXPECT_EQ(replica_.Apply(Delete(1, 1000, 4600), 1500), Replica::Outcome::kApplied);
+  // The tombstone stops A coming back, not B.
+  EXPECT_EQ(replica_.Apply(Update(1, 1000, 4600), 1501), Replica::Outcome::kStale);
+  EXPECT_EQ(replica_.Apply(Update(1, 2000, 2600), 2000), Replica::Outcome::kApplied);
+  ASSERT_NE(Get(1), nullptr);
+  EXPECT_EQ(Get(1)->expire, 2600u);
+  // A's late delete does not remove B's lease either.
+  EXPECT_EQ(replica_.Apply(Delete(1, 1000, 4600), 2001), Replica::Outcome::kStale);
+  EXPECT_NE(Get(1), nullptr);
+}
+
 TEST_F(ReplicaTest, TombstonesExpire) {
   replica_.Apply(Delete(1, 100, 200), 100);
   EXPECT_EQ(replica_.counters().tombstones, 1u);
