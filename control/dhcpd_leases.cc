@@ -262,17 +262,20 @@ int AgentSubOptionCode(absl::string_view name) {
 
 // A sub-option value as dhcpd's pretty_print_option wrote it.
 bool AgentValue(absl::string_view name, const Tok& t, std::string* out) {
+  // "L": dhcpd prints a 4-byte device class in decimal. Before colon hex,
+  // which would read "12" as the one byte 0x12.
+  uint32_t v = 0;
+  if (name == "DOCSIS-device-class" && t.kind == Tok::kWord && !t.text.empty() &&
+      t.text.find_first_not_of("0123456789") == std::string::npos && absl::SimpleAtoi(t.text, &v)) {
+    *out = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+            static_cast<char>(v)};
+    return true;
+  }
   if (DataValue(t, out)) return true;
   if (t.kind != Tok::kWord) return false;
   in_addr a{};
   if (inet_pton(AF_INET, t.text.c_str(), &a) == 1) {  // agent-id, link-selection ("I")
     out->assign(reinterpret_cast<const char*>(&a), 4);
-    return true;
-  }
-  uint32_t v = 0;
-  if (name == "DOCSIS-device-class" && absl::SimpleAtoi(t.text, &v)) {  // "L": decimal
-    *out = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
-            static_cast<char>(v)};
     return true;
   }
   return false;

@@ -136,6 +136,23 @@ TEST(DhcpdLeases, HexUidAndHexAgentOptionsGiveExactOption82Bytes) {
                         2 + 3 + 2 + 6 + 2 + 4 + 2 + 4 + 2 + 4 + 2 + 5 + 2));
 }
 
+// The DOCSIS device class ("L") is decimal even when its digits would also
+// read as colon hex ("12", "1"); a colon-hex value (a length dhcpd could
+// not print as "L") stays hex.
+TEST(DhcpdLeases, DocsisDeviceClassIsDecimalNotHex) {
+  for (const auto& [text, bytes] : {std::pair<std::string, std::string>{"12", std::string("\x00\x00\x00\x0c", 4)},
+                                    {"1", std::string("\x00\x00\x00\x01", 4)},
+                                    {"4294967295", std::string("\xff\xff\xff\xff", 4)},
+                                    {"1:2", std::string("\x01\x02", 2)}}) {
+    auto r = ParseDhcpdLeases("lease 10.0.0.7 {\n  ends epoch 200;\n  binding state active;\n"
+                              "  option agent.DOCSIS-device-class " + text + ";\n}\n");
+    ASSERT_TRUE(r.errors.empty()) << text << ": " << r.errors[0].reason;
+    ASSERT_EQ(r.records.size(), 1u) << text;
+    EXPECT_EQ(r.records[0].lease.relay_agent_info, std::string("\x04") + static_cast<char>(bytes.size()) + bytes)
+        << text;
+  }
+}
+
 TEST(DhcpdLeases, LaterBlockForTheSameAddressWins) {
   auto r = ParseDhcpdLeases(
       "lease 10.0.0.3 {\n  cltt epoch 100;\n  ends epoch 200;\n  binding state active;\n"
