@@ -57,6 +57,31 @@ def run(*cmd, check=True):
                           text=True)
 
 
+def wait_group_gone(pgid, timeout=20):
+    """Waits until no process of group `pgid` is left but zombies (a zombie
+    has released its memory and files; whether anyone reaps it is not ours
+    to wait for). Raises if one is still running after `timeout` seconds."""
+    deadline = time.time() + timeout
+    while True:
+        alive = []
+        for d in os.listdir("/proc"):
+            if not d.isdigit():
+                continue
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    st = f.read()
+            except OSError:
+                continue
+            fields = st[st.rfind(")") + 2:].split()  # state, ppid, pgrp, ...
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                alive.append("%s (%s)" % (d, fields[0]))
+        if not alive:
+            return
+        if time.time() > deadline:
+            raise RuntimeError("process group %d still running %ds after SIGKILL: %s" % (pgid, timeout, alive))
+        time.sleep(0.02)
+
+
 def stop_group(proc, timeout=10):
     """Stops a process started with start_new_session=True and everything in
     its group (`timeout`, `ip netns exec`, the server): SIGTERM, then SIGKILL."""
@@ -282,10 +307,16 @@ class Lqd:
         """Sends `sig` to lqd itself (not to its `timeout` wrapper)."""
         os.kill(self.pid(), sig)
 
-    def kill9(self):
-        """kill -9 of lqd itself (a crash), not of its `timeout` wrapper."""
+    def kill9(self, timeout=20):
+        """kill -9 of lqd (a crash) and its `timeout` wrapper. Returns once
+        lqd itself is gone, not only `timeout`: lqd is `timeout`'s child, so
+        reaping `timeout` says nothing about it, and while the kernel is
+        still tearing a killed lqd down (its 512 MB, then its files) it holds
+        the EAL's locks under /var/run/dpdk/<prefix>. A restart with the same
+        --file-prefix then fails ("Cannot allocate memzone list")."""
         os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
+        wait_group_gone(self.proc.pid, timeout)
 
     def cleanup(self):
         if self.proc:
