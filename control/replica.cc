@@ -25,6 +25,14 @@ Replica::Outcome Replica::Apply(const LeaseUpdate& u, uint32_t now, absl::Status
       ++counters_.stale;
       return Outcome::kStale;
     }
+    // Nothing held, but a newer delete's tombstone: this one must not
+    // replace it (a late copy of that newer lease would then come back).
+    if (auto it = tombstones_.find(Key(in.ip, in.vpn));
+        cur == nullptr && it != tombstones_.end() &&
+        OlderThan(in.cltt, in.expire, it->second.cltt, it->second.expire)) {
+      ++counters_.stale;
+      return Outcome::kStale;
+    }
     if (cur != nullptr) store_.Erase(in.ip, in.vpn);
     tombstones_[Key(in.ip, in.vpn)] = {in.expire, in.cltt, now};
     counters_.tombstones = tombstones_.size();

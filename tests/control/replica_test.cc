@@ -104,6 +104,16 @@ TEST_F(ReplicaTest, DeleteThenLaterShorterLeaseIsApplied) {
   EXPECT_NE(Get(1), nullptr);
 }
 
+// A late, older delete does not replace a newer delete's tombstone.
+TEST_F(ReplicaTest, OlderDeleteDoesNotWeakenANewerTombstone) {
+  replica_.Apply(Update(1, 2000, 2600), 2000);
+  EXPECT_EQ(replica_.Apply(Delete(1, 2000, 2600), 2100), Replica::Outcome::kApplied);
+  EXPECT_EQ(replica_.Apply(Delete(1, 1000, 4600), 2101), Replica::Outcome::kStale);
+  // A late copy of the deleted lease stays out.
+  EXPECT_EQ(replica_.Apply(Update(1, 2000, 2600), 2102), Replica::Outcome::kStale);
+  EXPECT_EQ(Get(1), nullptr);
+}
+
 TEST_F(ReplicaTest, TombstonesExpire) {
   replica_.Apply(Delete(1, 100, 200), 100);
   EXPECT_EQ(replica_.counters().tombstones, 1u);

@@ -57,24 +57,40 @@ def run(*cmd, check=True):
                           text=True)
 
 
+def _stat_fields(path):
+    """state, ppid, pgrp, ... of a /proc/.../stat file; None if it is gone."""
+    try:
+        with open(path) as f:
+            st = f.read()
+    except OSError:
+        return None
+    return st[st.rfind(")") + 2:].split()
+
+
 def wait_group_gone(pgid, timeout=20):
-    """Waits until no process of group `pgid` is left but zombies (a zombie
-    has released its memory and files; whether anyone reaps it is not ours
-    to wait for). Raises if one is still running after `timeout` seconds."""
+    """Waits until every thread of every process of group `pgid` has exited
+    (zombies may remain: a zombie has released its memory and files; whether
+    anyone reaps it is not ours to wait for). Threads, not processes: a
+    killed process's main thread is a zombie as soon as it exits, while its
+    other threads may still be exiting, and the last one out releases the
+    memory and closes the files. Raises if one still runs after `timeout` s."""
     deadline = time.time() + timeout
     while True:
         alive = []
         for d in os.listdir("/proc"):
             if not d.isdigit():
                 continue
+            fields = _stat_fields("/proc/%s/stat" % d)
+            if fields is None or int(fields[2]) != pgid:
+                continue
             try:
-                with open("/proc/%s/stat" % d) as f:
-                    st = f.read()
+                tasks = os.listdir("/proc/%s/task" % d)
             except OSError:
                 continue
-            fields = st[st.rfind(")") + 2:].split()  # state, ppid, pgrp, ...
-            if int(fields[2]) == pgid and fields[0] != "Z":
-                alive.append("%s (%s)" % (d, fields[0]))
+            threads = [_stat_fields("/proc/%s/task/%s/stat" % (d, tid)) for tid in tasks]
+            running = [f[0] for f in threads if f is not None and f[0] != "Z"]
+            if running:
+                alive.append("%s (%s)" % (d, "".join(running)))
         if not alive:
             return
         if time.time() > deadline:
