@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "dataplane/classify.h"
+#include "dhcp/wire.h"
 
 namespace lqd::dataplane {
 namespace {
@@ -46,11 +47,6 @@ std::vector<std::vector<uint8_t>> RandomBuffers(size_t n, size_t len) {
   return v;
 }
 
-void Put16(uint8_t* p, uint16_t v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
-
 // Leasequery frames to us (untagged, 20-byte IPv4 header), correct
 // checksums (summed by the code under test: tests/dataplane checks it
 // against an independent sum), random payload bytes.
@@ -61,27 +57,25 @@ std::vector<std::vector<uint8_t>> LeaseQueryFrames(size_t n) {
     uint8_t* f = v.data();
     for (int i = 0; i < 6; ++i) f[i] = kPortMac[i];
     f[6] = 0x02;
-    Put16(f + 12, 0x0800);
+    dhcp::StoreBe16(f + 12, 0x0800);
     uint8_t* ip = f + kIp;
     ip[0] = 0x45;
     ip[1] = 0;
-    Put16(ip + 2, static_cast<uint16_t>(20 + kUdpLen));
-    Put16(ip + 4, 0);
-    Put16(ip + 6, 0x4000);
+    dhcp::StoreBe16(ip + 2, static_cast<uint16_t>(20 + kUdpLen));
+    dhcp::StoreBe16(ip + 4, 0);
+    dhcp::StoreBe16(ip + 6, 0x4000);
     ip[8] = 64;
     ip[9] = 17;
-    Put16(ip + 10, 0);
-    Put16(ip + 12, static_cast<uint16_t>(kRelay >> 16));
-    Put16(ip + 14, static_cast<uint16_t>(kRelay));
-    Put16(ip + 16, static_cast<uint16_t>(kUs >> 16));
-    Put16(ip + 18, static_cast<uint16_t>(kUs));
-    Put16(ip + 10, ChecksumFinish(ChecksumPartial(ip, 20, 0)));
+    dhcp::StoreBe16(ip + 10, 0);
+    dhcp::StoreBe32(ip + 12, kRelay);
+    dhcp::StoreBe32(ip + 16, kUs);
+    dhcp::StoreBe16(ip + 10, ChecksumFinish(ChecksumPartial(ip, 20, 0)));
     uint8_t* udp = f + kUdp;
-    Put16(udp, 67);
-    Put16(udp + 2, 67);
-    Put16(udp + 4, static_cast<uint16_t>(kUdpLen));
-    Put16(udp + 6, 0);
-    Put16(udp + 6, UdpChecksum(kRelay, kUs, udp, kUdpLen));
+    dhcp::StoreBe16(udp, 67);
+    dhcp::StoreBe16(udp + 2, 67);
+    dhcp::StoreBe16(udp + 4, static_cast<uint16_t>(kUdpLen));
+    dhcp::StoreBe16(udp + 6, 0);
+    dhcp::StoreBe16(udp + 6, UdpChecksum(kRelay, kUs, udp, kUdpLen));
   }
   return frames;
 }
