@@ -396,13 +396,13 @@ void ControlPlane::LearnRanges(absl::StatusOr<std::vector<AddressRange>> r) {
 void ControlPlane::BeginPull(uint32_t now) {
   if (!puller_->Begin()) return;
   last_pull_ = now;
-  walk_.emplace(now);
+  walk_.emplace(replica_, now);
 }
 
 void ControlPlane::DrainPull() {
   KeaPullWorker::Output o = puller_->Take();
   if (o.ranges) LearnRanges(*std::move(o.ranges));
-  for (const KeaLeasePage& p : o.pages) walk_->Apply(p, replica_);
+  for (const KeaLeasePage& p : o.pages) walk_->Apply(p);
   if (!o.done) return;
   ++pull_walks_ended_;
   if (!o.done->ok()) {
@@ -412,7 +412,7 @@ void ControlPlane::DrainPull() {
                {{"error", std::string(o.done->message())}});
     return;
   }
-  const KeaPullResult r = walk_->Finish(replica_);
+  const KeaPullResult r = walk_->Finish();
   walk_.reset();
   log::Info("kea-pull", "pull complete",
             {{"leases", absl::StrCat(r.leases)}, {"pages", absl::StrCat(r.pages)},

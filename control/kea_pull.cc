@@ -64,7 +64,13 @@ absl::StatusOr<KeaLeasePage> ParseLeasePage(const std::string& body, uint32_t pa
   return page;
 }
 
-void KeaPullWalk::Apply(const KeaLeasePage& page, Replica& replica) {
+KeaPullWalk::KeaPullWalk(Replica& replica, uint32_t started) : replica_(replica), started_(started) {
+  replica_.WatchChanges(&changed_by_others_);
+}
+
+KeaPullWalk::~KeaPullWalk() { replica_.WatchChanges(nullptr); }
+
+void KeaPullWalk::Apply(const KeaLeasePage& page) {
   if (page.leases.empty() && page.bad == 0) return;  // the empty closing page
   ++res_.pages;
   if (res_.bad == 0 && page.bad > 0) res_.first_error = page.first_error;
@@ -77,16 +83,17 @@ void KeaPullWalk::Apply(const KeaLeasePage& page, Replica& replica) {
     LeaseUpdate u;
     u.lease = l;
     u.source = FeedSource::kKeaPull;
-    if (replica.Apply(u, started_) == Replica::Outcome::kApplied) ++res_.applied;
+    if (replica_.Apply(u, started_) == Replica::Outcome::kApplied) ++res_.applied;
   }
 }
 
-KeaPullResult KeaPullWalk::Finish(Replica& replica) {
-  // Leases the primary no longer has, and that did not change since the
-  // walk began, were deleted while lqd was not listening.
+KeaPullResult KeaPullWalk::Finish() {
+  // Leases the primary no longer has, and that no other feed changed since
+  // the walk began, were deleted while lqd was not listening.
+  replica_.WatchChanges(nullptr);
   std::vector<Lease> gone;
-  replica.store().ForEach([&](const LeaseRecord& r) {
-    if (r.vpn == kGlobalVpn && !seen_.contains(r.ip) && r.cltt < started_) {
+  replica_.store().ForEach([&](const LeaseRecord& r) {
+    if (r.vpn == kGlobalVpn && !seen_.contains(r.ip) && !changed_by_others_.contains(r.ip)) {
       Lease l;
       l.ip = r.ip;
       l.cltt = r.cltt;
@@ -99,23 +106,23 @@ KeaPullResult KeaPullWalk::Finish(Replica& replica) {
     del.kind = LeaseUpdate::Kind::kDelete;
     del.lease = l;
     del.source = FeedSource::kKeaPull;
-    if (replica.Apply(del, started_) == Replica::Outcome::kApplied) ++res_.removed;
+    if (replica_.Apply(del, started_) == Replica::Outcome::kApplied) ++res_.removed;
   }
-  replica.MarkSynced(FeedSource::kKeaPull, started_);
+  replica_.MarkSynced(FeedSource::kKeaPull, started_);
   return res_;
 }
 
 absl::StatusOr<KeaPullResult> PullAllLeases(const KeaPullOptions& opts, Replica& replica, uint32_t now) {
-  KeaPullWalk walk(now);
+  KeaPullWalk walk(replica, now);
   std::string from = "start";
   for (;;) {
     auto page = FetchLeasePage(opts, from);
     if (!page.ok()) return page.status();
-    walk.Apply(*page, replica);
+    walk.Apply(*page);
     if (page->last) break;
     from = page->next_from;
   }
-  return walk.Finish(replica);
+  return walk.Finish();
 }
 
 }  // namespace lqd::control

@@ -8,8 +8,9 @@
 // was down or unreachable.
 //
 // After a complete walk, leases lqd holds that the primary no longer has
-// (deleted while lqd was not listening) are removed, unless they changed
-// after the walk began (a concurrent push is newer than the walk).
+// (deleted while lqd was not listening) are removed, unless another feed
+// changed them after the walk began (a concurrent push is newer than the
+// walk; known by watching the replica, not by the lease's cltt).
 #pragma once
 
 #include <cstdint>
@@ -57,18 +58,26 @@ absl::StatusOr<KeaLeasePage> ParseLeasePage(const std::string& body, uint32_t pa
 
 // Applies the pages of one walk, in order, to the replica (its writer
 // thread), then Finish() removes what the primary no longer has and marks
-// the pull synced. `started` is when the walk began: a lease that changed
-// at or after it (a push during the walk) is newer than the walk and kept.
+// the pull synced. `started` is when the walk began (lqd's clock). While
+// the walk lives it watches the replica (Replica::WatchChanges): a lease
+// another feed changed during the walk is newer than the page that missed
+// it and is kept, whatever its cltt says (that is the primary's clock, which
+// may lag lqd's, and a page fetched before the push cannot hold it).
 class KeaPullWalk {
  public:
-  explicit KeaPullWalk(uint32_t started) : started_(started) {}
-  void Apply(const KeaLeasePage& page, Replica& replica);
-  KeaPullResult Finish(Replica& replica);
+  KeaPullWalk(Replica& replica, uint32_t started);
+  ~KeaPullWalk();
+  KeaPullWalk(const KeaPullWalk&) = delete;
+  KeaPullWalk& operator=(const KeaPullWalk&) = delete;
+  void Apply(const KeaLeasePage& page);
+  KeaPullResult Finish();
 
  private:
+  Replica& replica_;
   uint32_t started_;
   KeaPullResult res_;
   absl::flat_hash_set<uint32_t> seen_;
+  absl::flat_hash_set<uint32_t> changed_by_others_;
 };
 
 // Runs one complete walk in the calling thread; fails (changing nothing

@@ -37,6 +37,7 @@ Replica::Outcome Replica::Apply(const LeaseUpdate& u, uint32_t now, absl::Status
     tombstones_[Key(in.ip, in.vpn)] = {in.expire, in.cltt, now};
     counters_.tombstones = tombstones_.size();
     ++counters_.deleted;
+    NoteChange(u);
     return Outcome::kApplied;
   }
 
@@ -65,7 +66,13 @@ Replica::Outcome Replica::Apply(const LeaseUpdate& u, uint32_t now, absl::Status
     return Outcome::kRejected;
   }
   ++counters_.applied;
+  NoteChange(u);
   return Outcome::kApplied;
+}
+
+void Replica::NoteChange(const LeaseUpdate& u) {
+  if (watch_ != nullptr && u.source != FeedSource::kKeaPull && u.lease.vpn == kGlobalVpn)
+    watch_->insert(u.lease.ip);
 }
 
 void Replica::ExpireTombstones(uint32_t now) {

@@ -24,6 +24,7 @@
 #include <cstdint>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "control/lease_update.h"
 #include "lease-store/lease_store.h"
@@ -60,9 +61,16 @@ class Replica {
 
   const ReplicaCounters& counters() const { return counters_; }
   LeaseStore& store() { return store_; }
+  // While set, the address of every update that another feed than the Kea
+  // pull applies (upsert or delete, global VPN) is added to *changed. The
+  // pull walk needs it: a lease pushed while the walk runs may sit on a page
+  // already fetched, and its cltt (the primary's clock) cannot tell it from
+  // one deleted before the walk. nullptr stops it. Writer thread only.
+  void WatchChanges(absl::flat_hash_set<uint32_t>* changed) { watch_ = changed; }
 
  private:
   static size_t Index(FeedSource s) { return static_cast<size_t>(s); }
+  void NoteChange(const LeaseUpdate& u);
   struct Tombstone {
     uint32_t expire;
     uint32_t cltt;
@@ -76,6 +84,7 @@ class Replica {
   std::array<uint32_t, static_cast<size_t>(FeedSource::kCount)> last_seen_{};
   std::array<bool, static_cast<size_t>(FeedSource::kCount)> seen_any_{};
   ReplicaCounters counters_;
+  absl::flat_hash_set<uint32_t>* watch_ = nullptr;
 };
 
 }  // namespace lqd::control

@@ -53,14 +53,14 @@ TEST(KeaPullPage, MalformedAnswersAreErrorsNotCrashes) {
 
 class KeaPullWalkTest : public ::testing::Test {
  protected:
-  void Hold(uint32_t ip) {
+  void Hold(uint32_t ip, uint32_t cltt = 5000) {
     LeaseUpdate u;
     u.lease.ip = ip;
     u.lease.hw.htype = 1;
     u.lease.hw.hlen = 6;
     u.lease.hw.bytes[5] = static_cast<uint8_t>(ip);
-    u.lease.cltt = 5000;
-    u.lease.expire = 5000 + 86400;
+    u.lease.cltt = cltt;
+    u.lease.expire = cltt + 86400;
     u.source = FeedSource::kKeaHaPush;
     ASSERT_EQ(replica_.Apply(u, 5000), Replica::Outcome::kApplied);
   }
@@ -78,9 +78,9 @@ TEST_F(KeaPullWalkTest, OnlyAddressesTheWalkDidNotSeeAtAllAreRemoved) {
                                   LeaseJson("10.0.0.3", "02:00:00:00:00:03")),
                              1000);
   ASSERT_TRUE(page.ok());
-  KeaPullWalk walk(kStarted);
-  walk.Apply(*page, replica_);
-  const KeaPullResult res = walk.Finish(replica_);
+  KeaPullWalk walk(replica_, kStarted);
+  walk.Apply(*page);
+  const KeaPullResult res = walk.Finish();
   EXPECT_EQ(res.bad, 1u);
   EXPECT_EQ(res.removed, 1u);
   EXPECT_NE(store_.FindByIp(0x0a000001), nullptr);
@@ -88,6 +88,25 @@ TEST_F(KeaPullWalkTest, OnlyAddressesTheWalkDidNotSeeAtAllAreRemoved) {
   EXPECT_EQ(store_.FindByIp(0x0a000002)->cltt, 5000u);  // kept as held
   EXPECT_NE(store_.FindByIp(0x0a000003), nullptr);
   EXPECT_EQ(store_.FindByIp(0x0a000004), nullptr);
+}
+
+// The walk tells a lease pushed while it ran (on a page already fetched)
+// from one deleted before it by watching the other feeds, not by cltt: cltt
+// is the primary's clock, which may lag lqd's (or lead it).
+TEST_F(KeaPullWalkTest, LeasePushedDuringTheWalkIsKeptWhateverItsCltt) {
+  ASSERT_GT(kStarted, 20u);
+  Hold(0x0a000009, kStarted + 30);  // before the walk, stamped by a primary clock ahead of lqd's; gone since
+  KeaPullWalk walk(replica_, kStarted);
+  auto page = ParseLeasePage(Page(LeaseJson("10.0.0.1", "02:00:00:00:00:01")), 1000);
+  ASSERT_TRUE(page.ok());
+  walk.Apply(*page);
+  // After that page was fetched, the primary allocates 10.0.0.7 and pushes
+  // it, stamped by a clock 20 s behind lqd's.
+  Hold(0x0a000007, kStarted - 20);
+  const KeaPullResult res = walk.Finish();
+  ASSERT_NE(store_.FindByIp(0x0a000007), nullptr) << "a lease pushed during the walk was removed";
+  EXPECT_EQ(store_.FindByIp(0x0a000009), nullptr) << "a lease the primary no longer has was kept for its cltt";
+  EXPECT_EQ(res.removed, 1u);
 }
 
 }  // namespace
