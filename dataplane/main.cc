@@ -67,6 +67,19 @@ void OnSignal(int) { force_quit.store(true, std::memory_order_relaxed); }
 std::atomic<bool> reload_requested{false};
 void OnHup(int) { reload_requested.store(true, std::memory_order_relaxed); }
 
+// Before anything else runs. SIGHUP's default action kills the process, and
+// `systemctl reload` right after a start (seconds of snapshot recovery)
+// must not: the request waits for the first control round. SIGPIPE is
+// ignored because OpenSSL writes to sockets without MSG_NOSIGNAL: a TLS
+// peer (Kea, a scraper, kea-ctrl-agent) that closes before reading its
+// answer would otherwise kill lqd, and systemd treats SIGPIPE as a clean
+// exit, so Restart=on-failure would not bring it back. SIGINT/SIGTERM
+// keep their default until the loops run: start-up has nothing to drain.
+void InstallEarlySignalHandlers() {
+  std::signal(SIGPIPE, SIG_IGN);
+  std::signal(SIGHUP, OnHup);
+}
+
 std::string ReadFile(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) return {};
@@ -380,7 +393,6 @@ int Run(int argc, char** argv) {
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
-  std::signal(SIGHUP, OnHup);
   // The banner on stdout (tools and tests read it), and the same as an event.
   std::printf("%s\n", telemetry.info.c_str());
   std::fflush(stdout);
@@ -441,6 +453,7 @@ int main(int argc, char** argv) {
     std::fputs(lqd::dataplane::kUsage, stdout);
     return 0;
   }
+  lqd::dataplane::InstallEarlySignalHandlers();
   const int eal_args = rte_eal_init(argc, argv);
   if (eal_args < 0) {
     const int e = rte_errno;

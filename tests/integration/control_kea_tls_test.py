@@ -205,6 +205,21 @@ def main():
         st, err = https(HA_PORT, "/", pki, {"command": "lease4-update"}, "foo", "bar", cert=False)
         assert st is None, (st, err)
 
+        # Scrapers that hang up without reading their answer: lqd's TLS
+        # writes then hit a closed socket (EPIPE), which must not kill it.
+        ctx = ssl.create_default_context(cafile=pki + "/ca.pem")
+        for _ in range(10):
+            try:
+                raw = socket.create_connection(("127.0.0.1", MGMT_PORT), timeout=5)
+                t = ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+                t.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+                t.close()
+            except OSError:
+                break  # lqd is gone: reported just below
+        st, _ = https(MGMT_PORT, "/readyz", pki, cert=False)
+        assert st == 200 and lqd.proc.poll() is None, \
+            "lqd died after TLS clients hung up: exit %r\n%s" % (lqd.proc.poll(), lqd.output()[-1500:])
+
         st, metrics = https(MGMT_PORT, "/metrics", pki, cert=False)
         assert st == 200, (st, metrics)
         m = [l for l in metrics.splitlines() if l.startswith('lqd_http_tls_handshake_failures_total{server="kea-ha"}')]

@@ -257,7 +257,11 @@ class Lqd:
         self.log_path = os.path.join(self.tmp, "lqd.log")
         atexit.register(self.cleanup)
 
-    def start(self, timeout=30):
+    def start(self, timeout=30, during_startup=None):
+        """Starts lqd and waits for its ready banner. `during_startup(self)`,
+        if given, runs once lqd's EAL has created its runtime directory and
+        before the banner (when lqd is still loading): main() has by then run
+        everything it does before rte_eal_init."""
         cfg_path = os.path.join(self.tmp, "lqd.json")
         with open(cfg_path, "w") as f:
             json.dump(self.config, f, indent=1)
@@ -270,7 +274,11 @@ class Lqd:
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         deadline = time.time() + timeout
+        runtime_dir = "/var/run/dpdk/" + self.prefix
         while time.time() < deadline:
+            if during_startup and os.path.isdir(runtime_dir):
+                during_startup(self)
+                during_startup = None
             if "lqd: ready" in self.output():
                 return
             if self.proc.poll() is not None:

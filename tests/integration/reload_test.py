@@ -59,7 +59,16 @@ def main():
             "control": {"management": {"address": "127.0.0.1", "port": MGMT}},
         }
         lqd.config = base
-        lqd.start()
+        # `systemctl reload` right after a start: a SIGHUP while lqd is
+        # still starting is a reload request, not the end of it.
+        hup_at_startup = {}
+
+        def hup_while_starting(l):
+            hup_at_startup["before_banner"] = "lqd: ready" not in l.output()
+            l.signal(signal.SIGHUP)
+
+        lqd.start(during_startup=hup_while_starting)
+        assert hup_at_startup, "the start-up hook did not run"
         h.run("ip", "-n", ns.name, "addr", "add", OTHER + "/24", "dev", ns.relay)
         ns.enter()
         cfg_path = os.path.join(lqd.tmp, "lqd.json")
@@ -80,13 +89,23 @@ def main():
                 time.sleep(0.05)
             raise AssertionError("no reload logged after SIGHUP:\n" + lqd.output()[-2000:])
 
+        # The start-up SIGHUP is served at the first control round: an
+        # unchanged file, so generation 2 with nothing applied.
+        deadline = time.time() + 10
+        while "msg=\"reload (SIGHUP)" not in lqd.output() and time.time() < deadline:
+            time.sleep(0.05)
+        early = [l for l in lqd.output().splitlines() if "msg=\"reload (SIGHUP)" in l]
+        assert early and "OK, generation 2" in early[0], lqd.output()[-2000:]
+        print("reload_test: SIGHUP during start-up (%s the banner) became a reload" %
+              ("before" if hup_at_startup["before_banner"] else "after"))
+
         assert answered(RELAY), "allowed relay not answered at start"
         assert not answered(OTHER), "relay outside acl.allow answered at start"
 
         # 1. ACL flipped by SIGHUP.
         write(dict(base, acl={"allow": [OTHER + "/32"]}))
         line = sighup()
-        assert "OK, generation 2; applied: acl" in line, line
+        assert "OK, generation 3; applied: acl" in line, line
         assert answered(OTHER), "relay allowed by the reloaded ACL not answered"
         assert not answered(RELAY), "relay removed from the ACL still answered"
 
@@ -94,7 +113,7 @@ def main():
         write(None, raw=json.dumps(dict(base, acl={"allow": ["192.0.2.300/32", "10.0.0.1/8"]},
                                         policy={"max-associated-ips": "many"})))
         line = sighup()
-        assert "FAILED, keeping the running configuration (generation 2)" in line, line
+        assert "FAILED, keeping the running configuration (generation 3)" in line, line
         out = lqd.output()
         for path in ("policy.max-associated-ips", "acl.allow[0]", "acl.allow[1]"):
             assert "reload: %s: %s:" % (cfg_path, path) in out, (path, out[-2000:])
@@ -114,7 +133,7 @@ def main():
         st, body = http("POST", "/v1/reload")
         assert st == 200, (st, body)
         r = json.loads(body)
-        assert r["generation"] == 3 and r["applied"] == ["acl", "rate-limit"], r
+        assert r["generation"] == 4 and r["applied"] == ["acl", "rate-limit"], r
         assert r["needs-restart"] == ["ports"], r
         assert "needs a restart (running value kept): ports" in lqd.output()
         assert answered(RELAY), "untagged query refused: the port's vlan must not change live"  # 1 token
@@ -162,8 +181,8 @@ def main():
 
         st, metrics = http("GET", "/metrics")
         assert st == 200
-        for want in ('lqd_config_reloads_total{result="ok"} 23', 'lqd_config_reloads_total{result="failed"} 3',
-                     "lqd_config_generation 24"):
+        for want in ('lqd_config_reloads_total{result="ok"} 24', 'lqd_config_reloads_total{result="failed"} 3',
+                     "lqd_config_generation 25"):
             assert want in metrics, (want, [l for l in metrics.splitlines() if "config" in l])
         code, out = lqd.stop()
         assert code == 0, out[-2000:]
