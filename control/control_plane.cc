@@ -235,21 +235,48 @@ absl::Status ControlPlane::Start(size_t ninitial, absl::FunctionRef<void(size_t,
                {"journal_records", absl::StrCat(rec.journal.size())},
                {"journal_bytes_discarded", absl::StrCat(rec.report.journal_bytes_discarded)}});
   }
-  // The snapshot is newer than a lease file: it goes in last, winning
-  // duplicates. Its records are decoded straight into the store (no Lease
-  // copies: 10 M of them were ~2 GB written and read once each).
+  // The lease file against the snapshot. A snapshot written while this
+  // same file was loaded holds its leases and what became of them: the
+  // file is not loaded again (a lease deleted since would come back, as a
+  // snapshot lists no deletes). A file the snapshot does not hold (changed,
+  // or never recorded) is merged after it, lease by lease, the newer
+  // transaction winning. Without a snapshot the file goes in alone.
   const SnapshotLeases& snap = rec.snapshot;
-  if (absl::Status st = store_.BulkLoad(ninitial + snap.size(),
+  const bool have_snapshot = rec.report.snapshot_found && !rec.report.snapshot_corrupt;
+  const bool file_in_snapshot = have_snapshot && !cfg_.lease_file_identity.empty() &&
+                                rec.report.snapshot_lease_file == cfg_.lease_file_identity;
+  const bool merge_file = have_snapshot && !file_in_snapshot && ninitial > 0;
+  if (persist_) persist_->set_lease_file_identity(cfg_.lease_file_identity);
+  if (file_in_snapshot && ninitial > 0)
+    log::Info("leases", "the lease file is already in the snapshot (same file as when it was written): not loaded again",
+              {{"file_leases", absl::StrCat(ninitial)}, {"identity", cfg_.lease_file_identity}});
+  const size_t nfile = have_snapshot ? 0 : ninitial;
+  // Records are decoded straight into the store (no Lease copies: 10 M of
+  // them were ~2 GB written and read once each).
+  if (absl::Status st = store_.BulkLoad(nfile + snap.size(),
                                         [&](size_t i, LeaseRef* out) {
-                                          if (i < ninitial) {
+                                          if (i < nfile) {
                                             initial(i, out);
                                             return true;
                                           }
-                                          return snap.Get(i - ninitial, out);
+                                          return snap.Get(i - nfile, out);
                                         });
       !st.ok())
     log::Error("control", "bulk load failed", {{"error", std::string(st.message())}});
   rec.snapshot.clear();
+  if (merge_file) {
+    uint64_t newer = 0;
+    for (size_t i = 0; i < ninitial; ++i) {
+      LeaseRef ref;
+      initial(i, &ref);
+      LeaseUpdate u;
+      u.lease = ref.ToLease();
+      u.source = FeedSource::kKeaCsv;
+      if (replica_.Apply(u, now) == Replica::Outcome::kApplied) ++newer;
+    }
+    log::Info("leases", "the lease file changed since the snapshot: merged lease by lease, the newer transaction wins",
+              {{"file_leases", absl::StrCat(ninitial)}, {"newer_than_snapshot", absl::StrCat(newer)}});
+  }
   for (const LeaseUpdate& u : rec.journal) replica_.Apply(u, now);
 
   mgmt_ = std::make_unique<ManagementApi>(replica_, mstate_, clock_);

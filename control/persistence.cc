@@ -24,6 +24,8 @@
 namespace lqd::control {
 namespace {
 
+constexpr char kLeaseFileIdentityName[] = "snapshot.leases-file";
+
 constexpr char kSnapMagic[8] = {'L', 'Q', 'D', 'S', 'N', 'A', 'P', '1'};
 constexpr char kEndMagic[8] = {'L', 'Q', 'D', 'E', 'N', 'D', '0', '1'};
 constexpr char kJournalMagic[8] = {'L', 'Q', 'D', 'J', 'R', 'N', 'L', '1'};
@@ -281,6 +283,13 @@ absl::StatusOr<std::unique_ptr<Persistence>> Persistence::Open(const std::string
         next_gen = 0;
       } else {
         s.bytes_ = std::move(buf);
+        std::string idline;
+        if (ReadFile(dir + "/" + kLeaseFileIdentityName, &idline)) {
+          const size_t sp = idline.find(' ');
+          if (sp != std::string::npos && !idline.empty() && idline.back() == '\n' &&
+              idline.compare(0, sp, absl::StrCat(next_gen)) == 0)
+            rep.snapshot_lease_file = idline.substr(sp + 1, idline.size() - sp - 2);
+        }
       }
       rep.snapshot_leases = s.size();
     }
@@ -430,6 +439,24 @@ absl::Status Persistence::WriteSnapshot(const LeaseStore& store) {
   return last_snapshot_error_;
 }
 
+absl::Status Persistence::WriteLeaseFileIdentity(uint64_t next_gen) {
+  const std::string path = dir_ + "/" + kLeaseFileIdentityName;
+  if (lease_file_identity_.empty()) {
+    if (unlink(path.c_str()) != 0 && errno != ENOENT) return Errno(absl::StrCat("unlink ", path));
+    return absl::OkStatus();
+  }
+  const std::string tmp = path + ".tmp";
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  if (fd < 0) return Errno(absl::StrCat("open ", tmp));
+  const std::string line = absl::StrCat(next_gen, " ", lease_file_identity_, "\n");
+  absl::Status st = WriteAll(fd, line.data(), line.size(), tmp);
+  if (st.ok() && fsync(fd) != 0) st = Errno(absl::StrCat("fsync ", tmp));
+  close(fd);
+  if (st.ok() && rename(tmp.c_str(), path.c_str()) != 0) st = Errno(absl::StrCat("rename ", tmp, " -> ", path));
+  if (!st.ok()) unlink(tmp.c_str());
+  return st;
+}
+
 absl::Status Persistence::WriteSnapshotNow(const LeaseStore& store) {
   // The snapshot covers every update, so pending or lost journal records
   // do not stop it: only the journal's own write and sync must work.
@@ -472,6 +499,7 @@ absl::Status Persistence::WriteSnapshotNow(const LeaseStore& store) {
   }
   if (st.ok() && fsync(fd) != 0) st = Errno(absl::StrCat("fsync ", tmp));
   close(fd);
+  if (st.ok()) st = WriteLeaseFileIdentity(next);
   if (st.ok() && rename(tmp.c_str(), (dir_ + "/snapshot.lqs").c_str()) != 0)
     st = Errno("rename snapshot.tmp -> snapshot.lqs");
   if (!st.ok()) {

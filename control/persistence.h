@@ -6,6 +6,12 @@
 //
 //   snapshot.lqs       "LQDSNAP1" u64 next_gen u64 count, records, trailer
 //                      "LQDEND01" u64 count u32 crc-of-record-crcs
+//   snapshot.leases-file  "<next_gen> <identity>\n": the `leases` file
+//                      (lqd.json) whose content that snapshot already holds
+//                      (see set_lease_file_identity); written and renamed
+//                      just before the snapshot, so it names the snapshot
+//                      generation it belongs to and a crash between the two
+//                      renames leaves a mismatch (the file is read again)
 //   journal-<gen>.lqj  "LQDJRNL1" u64 gen, records
 //   record             u32 len, u32 crc32c(payload), payload (lease_codec.h)
 //
@@ -58,6 +64,9 @@ struct RecoveryReport {
   size_t journals = 0;
   size_t journal_records = 0;
   size_t journal_bytes_discarded = 0;  // torn tail or corruption
+  // Identity of the `leases` file this snapshot already holds (empty: none,
+  // or unknown); see Persistence::set_lease_file_identity.
+  std::string snapshot_lease_file;
   std::vector<std::string> warnings;   // one line per problem, with file and offset
   bool needs_full_reconcile() const { return snapshot_corrupt || journal_bytes_discarded > 0; }
 };
@@ -125,6 +134,12 @@ class Persistence {
   absl::Status Flush();
   // Writes a snapshot of `store` (writer thread) and rotates the journal.
   absl::Status WriteSnapshot(const LeaseStore& store);
+  // The `leases` file this process loaded (ControlPlane: device, inode,
+  // size, mtime). Every later snapshot records it: the snapshot holds that
+  // file's leases and what happened to them since (deletes included, which
+  // a snapshot cannot list), so a restart with the same file must not load
+  // it again. Empty: no file.
+  void set_lease_file_identity(std::string id) { lease_file_identity_ = std::move(id); }
 
   uint64_t journal_gen() const { return gen_; }
   // Updates not yet covered by a snapshot; UINT64_MAX while only a snapshot
@@ -142,6 +157,7 @@ class Persistence {
   // keeps the buffer (see "Disk full").
   absl::Status WritePending();
   absl::Status WriteSnapshotNow(const LeaseStore& store);
+  absl::Status WriteLeaseFileIdentity(uint64_t next_gen);
   absl::Status LostStatus() const;
 
   std::string dir_;
@@ -156,6 +172,7 @@ class Persistence {
   uint64_t since_snapshot_ = 0;
   int64_t next_snapshot_try_ = 0;  // CLOCK_MONOTONIC seconds
   absl::Status last_snapshot_error_;
+  std::string lease_file_identity_;
 };
 
 }  // namespace lqd::control

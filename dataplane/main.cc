@@ -22,6 +22,7 @@
 #include <rte_pause.h>
 #include <rte_pdump.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -129,6 +130,18 @@ bool ReadLeaseFile(const Config& c, control::KeaCsvLeaseSet* out, std::string* n
 
 uint32_t NowSeconds() { return static_cast<uint32_t>(time(nullptr)); }
 
+// What tells one version of the `leases` file from another across restarts
+// (control/persistence.h): device, inode, size and modification time. A
+// copy, an edit or a replacement changes it; a restart with the file left
+// alone does not. Empty without a file.
+std::string LeaseFileIdentity(const std::string& path) {
+  struct stat st {};
+  if (path.empty() || stat(path.c_str(), &st) != 0) return {};
+  return absl::StrFormat("dev=%u,ino=%u,size=%d,mtime=%d.%09d", static_cast<unsigned long long>(st.st_dev),
+                         static_cast<unsigned long long>(st.st_ino), static_cast<long long>(st.st_size),
+                         static_cast<long long>(st.st_mtim.tv_sec), static_cast<long long>(st.st_mtim.tv_nsec));
+}
+
 std::vector<unsigned> PickLcores(const Config& c, std::string* err) {
   std::vector<unsigned> ids;
   if (!c.lcores.empty()) {
@@ -189,8 +202,12 @@ int Run(int argc, char** argv) {
   LeaseStore store(LeaseStoreOptions{.shards = 256, .expected_leases = 1024});
   std::string lease_note;
   control::KeaCsvLeaseSet initial;
+  // Taken before the read: a file changed while it is read gets the older
+  // identity, so the next start merges it again rather than skipping it.
+  control::ControlConfig control_cfg = cfg.control;
+  control_cfg.lease_file_identity = LeaseFileIdentity(cfg.leases_path);
   if (!ReadLeaseFile(cfg, &initial, &lease_note)) return 1;
-  control::ControlPlane control(cfg.control, store, NowSeconds);
+  control::ControlPlane control(std::move(control_cfg), store, NowSeconds);
   // The config's ranges first; a kea-pull adds the pools it learns from
   // Kea's config-get during Start() (control/kea_config.h).
   if (absl::Status st = control.SetConfigRanges(cfg.ranges); !st.ok()) {
