@@ -173,22 +173,25 @@ HttpResponse ManagementApi::Leases(const std::string& query) {
     if (inet_pton(AF_INET, ip.c_str(), &a) != 1) return Error(400, "ip: '" + ip + "' is not an IPv4 address");
     add(replica_.store().FindByIp(ntohl(a.s_addr)));
   } else if (std::string mac = QueryParam(query, "mac"); !mac.empty()) {
-    for (char& ch : mac)
-      if (ch == '-') ch = ':';
-    std::string bytes;
-    for (size_t i = 0; i < mac.size(); i += 3) {
-      int v = 0;
-      if (mac.size() < i + 2 || sscanf(mac.substr(i, 2).c_str(), "%2x", &v) != 1)
-        return Error(400, "mac: '" + mac + "' is not like 02:00:5e:00:00:01");
-      bytes.push_back(static_cast<char>(v));
+    // Six bytes of two hex digits each, separated by ':' or '-' or not at
+    // all; anything else is refused rather than read as some other MAC.
+    std::string hex;
+    bool well_formed = mac.size() == 12 || mac.size() == 17;
+    for (size_t i = 0; well_formed && i < mac.size(); ++i) {
+      if (mac.size() == 17 && i % 3 == 2) well_formed = mac[i] == ':' || mac[i] == '-';
+      else hex.push_back(mac[i]);
     }
-    for (const LeaseRecord* r : replica_.store().FindByHwAddr(1, {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}))
+    auto bytes = well_formed ? DecodeHex(hex) : absl::InvalidArgumentError("");
+    if (bytes.ok() && bytes->size() != 6) bytes = absl::InvalidArgumentError("");
+    if (!bytes.ok()) return Error(400, "mac: '" + mac + "' is not like 02:00:5e:00:00:01 (or 02-00-5e-00-00-01, 02005e000001)");
+    for (const LeaseRecord* r : replica_.store().FindByHwAddr(1, {reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()}))
       add(r);
   } else if (std::string cid = QueryParam(query, "client-id"); !cid.empty()) {
     std::string hex;
     for (char ch : cid)
       if (ch != ':') hex.push_back(ch);
     auto bytes = DecodeHex(hex);
+    if (bytes.ok() && bytes->size() != 6) bytes = absl::InvalidArgumentError("");
     if (!bytes.ok()) return Error(400, "client-id: " + std::string(bytes.status().message()));
     for (const LeaseRecord* r : replica_.store().FindByClientId({reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()}))
       add(r);

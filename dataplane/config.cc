@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/str_format.h"
+
 #include "control/log.h"
 
 #include "engine/auth.h"
@@ -134,6 +136,24 @@ class Loader {
     return ip;
   }
 
+  // An address lqd answers on or names itself by (port addresses,
+  // server-id): one a relay can send a unicast leasequery to and take as a
+  // reply's source. Not 0/8 (this host), 127/8 (loopback), multicast or
+  // 240/4 (reserved, with the limited broadcast 255.255.255.255).
+  std::optional<uint32_t> UnicastIpv4(const json& v, const std::string& path) {
+    auto ip = Ipv4(v, path);
+    if (!ip) return ip;
+    const uint32_t first = *ip >> 24;
+    const char* why = first == 0     ? "is in 0.0.0.0/8 (this host: not an address relays can reach)"
+                      : first == 127 ? "is a loopback address"
+                      : first >= 224 && first < 240 ? "is a multicast address"
+                      : first >= 240 ? "is reserved or the broadcast address"
+                                     : nullptr;
+    if (why == nullptr) return ip;
+    Error(path, Quote(v) + " " + why + "; give a unicast address of this appliance");
+    return std::nullopt;
+  }
+
   std::optional<uint64_t> Uint(const json& v, const std::string& path, uint64_t min, uint64_t max) {
     if (!v.is_number_integer() || (v.is_number_integer() && !v.is_number_unsigned() && v.get<int64_t>() < 0)) {
       Error(path, "must be an integer in [" + std::to_string(min) + ", " + std::to_string(max) +
@@ -235,6 +255,9 @@ class Loader {
   void Ports(const json& v, Config& c) {
     if (!Array(v, "ports")) return;
     if (v.empty()) Error("ports", "needs at least one port");
+    if (v.size() > kMaxPorts)
+      Error("ports", absl::StrFormat("%u ports listed, at most %u are supported (each lcore polls every port)",
+                                     v.size(), kMaxPorts));
     std::set<std::string> devices;
     std::set<uint32_t> addrs;
     for (size_t i = 0; i < v.size(); ++i) {
@@ -253,7 +276,7 @@ class Loader {
         if (a->empty()) Error(Join(path, "addresses"), "needs at least one address");
         for (size_t j = 0; j < a->size(); ++j) {
           const std::string ap = Index(Join(path, "addresses"), j);
-          if (auto ip = Ipv4((*a)[j], ap)) {
+          if (auto ip = UnicastIpv4((*a)[j], ap)) {
             if (!addrs.insert(*ip).second) Error(ap, "'" + FormatIpv4(*ip) + "' is used twice");
             port.addresses.push_back(*ip);
           }
@@ -373,7 +396,7 @@ class Loader {
       }
     }
     if (doc.contains("server-id")) {
-      if (auto ip = Ipv4(doc["server-id"], "server-id")) c.server_id = *ip;
+      if (auto ip = UnicastIpv4(doc["server-id"], "server-id")) c.server_id = *ip;
     } else if (!c.ports.empty() && !c.ports[0].addresses.empty()) {
       c.server_id = c.ports[0].addresses[0];
     }
@@ -421,13 +444,69 @@ class Loader {
   std::vector<std::string>& errors_;
 };
 
+// Reports a key given twice in one object. JSON leaves that undefined and
+// the parser keeps the last silently: {"acl": {...}, "acl": {}} would turn
+// a requester ACL into allow-all with no word said.
+class DuplicateKeyCheck {
+ public:
+  explicit DuplicateKeyCheck(std::vector<std::string>& errors) : errors_(errors) {}
+  bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+      case json::parse_event_t::array_start:
+        NextElement();
+        frames_.push_back(Frame{event == json::parse_event_t::object_start, {}, {}, -1});
+        break;
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        if (!frames_.empty()) frames_.pop_back();
+        break;
+      case json::parse_event_t::key:
+        if (!frames_.empty() && parsed.is_string()) {
+          Frame& f = frames_.back();
+          f.key = parsed.get<std::string>();
+          if (!f.keys.insert(f.key).second)
+            errors_.push_back(Path() + ": given twice in the same object (the parser would keep the last one "
+                                       "silently); remove one");
+        }
+        break;
+      case json::parse_event_t::value:
+        NextElement();
+        break;
+    }
+    return true;
+  }
+
+ private:
+  struct Frame {
+    bool object;
+    std::set<std::string> keys;
+    std::string key;  // objects: the member being parsed
+    long index;       // arrays: the element being parsed
+  };
+  void NextElement() {
+    if (!frames_.empty() && !frames_.back().object) ++frames_.back().index;
+  }
+  std::string Path() const {
+    std::string p;
+    for (const Frame& f : frames_) {
+      if (f.object) p += (p.empty() ? "" : ".") + f.key;
+      else p += "[" + std::to_string(f.index) + "]";
+    }
+    return p;
+  }
+  std::vector<std::string>& errors_;
+  std::vector<Frame> frames_;
+};
+
 }  // namespace
 
 ConfigResult ParseConfig(std::string_view text, const std::string& base_dir) {
   ConfigResult result;
   json doc;
   try {
-    doc = json::parse(text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
+    doc = json::parse(text, DuplicateKeyCheck(result.errors), /*allow_exceptions=*/true,
+                      /*ignore_comments=*/true);
   } catch (const json::exception& e) {
     // parse_error ("[json.exception.parse_error.101] parse error at line 3,
     // column 5: ...") or out_of_range for a number too large for a double
@@ -438,6 +517,7 @@ ConfigResult ParseConfig(std::string_view text, const std::string& base_dir) {
     result.errors.push_back("(syntax): " + msg);
     return result;
   }
+  if (!result.errors.empty()) return result;  // duplicate keys
   Config c;
   c.policy = DefaultPolicy();
   Loader(result.errors).Load(doc, base_dir, c);

@@ -43,6 +43,9 @@
 
 namespace lqd::dataplane {
 
+// Ports one lqd serves (every lcore polls each of them).
+inline constexpr unsigned kMaxPorts = 8;
+
 struct PortConfig {
   std::string device;               // "0000:3b:00.0" or "net_af_packet0,iface=veth1"
   std::vector<uint32_t> addresses;  // host order, at least one

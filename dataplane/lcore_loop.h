@@ -32,6 +32,7 @@
 #include <rte_ethdev.h>
 
 #include "dataplane/classify.h"
+#include "dataplane/config.h"
 #include "dataplane/counters.h"
 #include "dataplane/port.h"
 #include "dataplane/rate_limit.h"
@@ -44,8 +45,6 @@ namespace lqd::dataplane {
 
 // Set by the signal handler; every loop checks it once per iteration.
 extern std::atomic<bool> force_quit;
-
-inline constexpr unsigned kMaxPorts = 8;
 
 // A data port as the fast path sees it (read-only while running).
 struct PortCtx {

@@ -192,10 +192,6 @@ int Run(int argc, char** argv) {
   if (!cr.config) return 1;
   const Config& cfg = *cr.config;
   if (!cli_level) log::SetLevel(cfg.log_level);
-  if (cfg.ports.size() > kMaxPorts) {
-    log::Error("config", absl::StrFormat("at most %u ports are supported", kMaxPorts), {{"file", config_path}});
-    return 1;
-  }
 
   // ---- Leases, before any reader exists: the lease file, then what the
   // control plane recovers (snapshot, journal) and pulls from the primary.

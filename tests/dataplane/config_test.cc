@@ -115,6 +115,55 @@ TEST(ConfigTest, StructuralErrors) {
                                       "ports[1].addresses[0]: '10.0.0.1' is used twice"));
 }
 
+// JSON leaves a repeated key undefined and the parser keeps the last one:
+// a second "acl" would silently replace the first. Refused, with its path.
+TEST(ConfigTest, DuplicateKeysAreRefusedWithTheirPath) {
+  auto r = Parse(R"({"ports": [{"device": "a", "addresses": ["10.0.0.1"]},
+                               {"device": "b", "addresses": ["10.0.0.2"], "vlan": 1, "vlan": 2}],
+                    "acl": {"allow": ["10.0.0.0/8"]}, "acl": {"allow": []},
+                    "policy": {"auth": {"keys": [{"id": 1, "id": 2}]}}})");
+  EXPECT_FALSE(r.config.has_value());
+  const char* kTail = ": given twice in the same object (the parser would keep the last one silently); remove one";
+  EXPECT_THAT(r.errors, ::testing::UnorderedElementsAre(std::string("ports[1].vlan") + kTail,
+                                                        std::string("acl") + kTail,
+                                                        std::string("policy.auth.keys[0].id") + kTail));
+  // The same key in different objects is fine.
+  EXPECT_TRUE(Parse(R"({"ports": [{"device": "a", "addresses": ["10.0.0.1"]},
+                                  {"device": "b", "addresses": ["10.0.0.2"]}]})").config.has_value());
+}
+
+// lqd answers on these and names itself by server-id: a relay must be able
+// to send a unicast query there and take it as a reply's source.
+TEST(ConfigTest, PortAddressesAndServerIdMustBeUnicast) {
+  for (const char* bad : {"0.0.0.0", "0.1.2.3", "127.0.0.1", "224.0.0.1", "239.255.255.255", "240.0.0.1",
+                          "255.255.255.255"}) {
+    auto r = Parse(std::string(R"({"ports": [{"device": "a", "addresses": [")") + bad + R"("]}]})");
+    ASSERT_EQ(r.errors.size(), 1u) << bad;
+    EXPECT_THAT(r.errors[0], HasSubstr(std::string("ports[0].addresses[0]: '") + bad + "' is "));
+    EXPECT_THAT(r.errors[0], HasSubstr("give a unicast address of this appliance"));
+    auto sid = Parse(std::string(R"({"ports": [{"device": "a", "addresses": ["10.0.0.1"]}], "server-id": ")") +
+                     bad + R"("})");
+    ASSERT_EQ(sid.errors.size(), 1u) << bad;
+    EXPECT_THAT(sid.errors[0], HasSubstr(std::string("server-id: '") + bad + "' is "));
+  }
+  for (const char* good : {"1.0.0.1", "10.0.0.1", "126.255.255.254", "128.0.0.1", "223.255.255.254"})
+    EXPECT_TRUE(Parse(std::string(R"({"ports": [{"device": "a", "addresses": [")") + good + R"("]}]})")
+                    .config.has_value())
+        << good;
+}
+
+// --check-config must refuse what start refuses.
+TEST(ConfigTest, MorePortsThanSupportedIsRefused) {
+  std::string ports;
+  for (unsigned i = 0; i <= kMaxPorts; ++i)
+    ports += (i ? "," : "") + std::string(R"({"device": "net_null)") + std::to_string(i) +
+             R"(", "addresses": ["10.0.0.)" + std::to_string(i + 1) + R"("]})";
+  auto r = Parse(R"({"ports": [)" + ports + "]}");
+  EXPECT_THAT(r.errors, ElementsAre("ports: 9 ports listed, at most 8 are supported (each lcore polls every port)"));
+  ports.resize(ports.rfind(",{"));
+  EXPECT_TRUE(Parse(R"({"ports": [)" + ports + "]}").config.has_value());
+}
+
 TEST(ConfigTest, SyntaxErrorHasLineAndColumn) {
   auto r = Parse("{\n  \"ports\": [\n  ,\n}");
   ASSERT_EQ(r.errors.size(), 1u);
