@@ -2,6 +2,8 @@
 // File: client/answer_cache.cc
 #include "client/answer_cache.h"
 
+#include <algorithm>
+
 namespace lqd::client {
 
 std::optional<CachedAnswer> AnswerCache::Lookup(const QueryKey& key, absl::Time now) {
@@ -16,11 +18,20 @@ std::optional<CachedAnswer> AnswerCache::Lookup(const QueryKey& key, absl::Time 
 
 void AnswerCache::Store(const QueryKey& key, const Answer& answer, uint32_t server,
                         absl::Time now) {
-  if (answer.state != LeaseState::kUnknown) {
-    // this server manages the address (the queried one, or the lease's).
-    const uint32_t ip = key.kind == QueryKind::kByIp ? key.ip : answer.ciaddr;
-    if (ip != 0) managing_server_[ip] = server;
+  // an ACTIVE or UNASSIGNED server manages the address (the queried
+  // one, or the lease's); one that says UNKNOWN does not.
+  const uint32_t ip = key.kind == QueryKind::kByIp ? key.ip : answer.ciaddr;
+  if (ip != 0) {
+    if (answer.state == LeaseState::kUnknown) {
+      ForgetManagingServer(ip, server);
+    } else {
+      RememberManagingServer(ip, server);
+    }
   }
+  // A sweep costs the whole map, so it waits for as many stores as a
+  // quarter of the entries: O(1) per store, amortised.
+  ++stores_since_sweep_;
+  if (now >= next_expiry_ && stores_since_sweep_ >= entries_.size() / 4) Sweep(now);
   CachedAnswer e;
   e.state = answer.state;
   e.stored = now;
@@ -43,10 +54,40 @@ void AnswerCache::Store(const QueryKey& key, const Answer& answer, uint32_t serv
       break;
   }
   e.answer = answer;
-  entries_[key.CacheKey()] = std::move(e);
+  next_expiry_ = std::min(next_expiry_, e.expires);
+  std::string k = key.CacheKey();
+  if (entries_.size() >= config_.max_entries && !entries_.contains(k)) {
+    entries_.erase(entries_.begin());
+  }
+  entries_[std::move(k)] = std::move(e);
+}
+
+void AnswerCache::Sweep(absl::Time now) {
+  stores_since_sweep_ = 0;
+  next_expiry_ = absl::InfiniteFuture();
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    if (now >= it->second.expires) {
+      entries_.erase(it++);
+    } else {
+      next_expiry_ = std::min(next_expiry_, it->second.expires);
+      ++it;
+    }
+  }
 }
 
 void AnswerCache::Invalidate(const QueryKey& key) { entries_.erase(key.CacheKey()); }
+
+void AnswerCache::RememberManagingServer(uint32_t ip, uint32_t server) {
+  if (managing_server_.size() >= config_.max_entries && !managing_server_.contains(ip)) {
+    managing_server_.erase(managing_server_.begin());  // then all servers are asked: R-07
+  }
+  managing_server_[ip] = server;
+}
+
+void AnswerCache::ForgetManagingServer(uint32_t ip, uint32_t server) {
+  auto it = managing_server_.find(ip);
+  if (it != managing_server_.end() && it->second == server) managing_server_.erase(it);
+}
 
 std::optional<uint32_t> AnswerCache::ManagingServer(uint32_t ip) const {
   auto it = managing_server_.find(ip);

@@ -242,6 +242,9 @@ int Main(int argc, char** argv) {
   o.giaddr_base = absl::GetFlag(FLAGS_giaddr_base).empty()
                       ? 0x7f000101
                       : OrUsage(ParseIpv4(absl::GetFlag(FLAGS_giaddr_base)), "--giaddr-base");
+  if (auto s = ValidateGiaddrRange(o.giaddr_base, o.concentrators); !s.ok()) {
+    cli::UsageError("--giaddr-base", s);
+  }
 
   const bool dpdk = !absl::GetFlag(FLAGS_dpdk).empty();
   DpdkStormConfig dc;

@@ -36,6 +36,9 @@ struct Requester::Pending {
   absl::Time start;
   absl::Time grace_deadline = absl::InfiniteFuture();
   size_t open_legs = 0;
+  // Invalidate() ran while this query was out: its answer may predate the
+  // lease gleaning just saw, so it is delivered but not cached.
+  bool stale = false;
 };
 
 struct Requester::Server {
@@ -44,6 +47,10 @@ struct Requester::Server {
   std::list<Leg*> queue;        // waiting for the pacer, FIFO
   std::list<Leg*> outstanding;  // in flight, oldest first
   uint64_t last_auth_counter = 0;  // RFC 3118 RDM 0, replies from this server
+  // the poller was cancelled unanswered (another server decided its
+  // query, or it gave up) while the timer was expired; the next query sent
+  // here polls in its place from this time on, not with a fresh backoff.
+  std::optional<absl::Time> poll_next;
 };
 
 const char* OutcomeName(Outcome o) {
@@ -245,9 +252,18 @@ void Requester::Transmit(Leg& leg, absl::Time now) {
   leg.next_tx = now + wait;
 }
 
+void Requester::Invalidate(const QueryKey& key) {
+  cache_.Invalidate(key);
+  if (auto it = queries_.find(key.CacheKey()); it != queries_.end()) it->second->stale = true;
+}
+
 void Requester::Detach(Leg& leg) {
   if (leg.state == Leg::State::kQueued) leg.server->queue.erase(leg.pos);
-  if (leg.state == Leg::State::kOutstanding) leg.server->outstanding.erase(leg.pos);
+  if (leg.state == Leg::State::kOutstanding) {
+    leg.server->outstanding.erase(leg.pos);
+    // An answered poller clears this again (OnDatagram).
+    if (leg.poll_mode) leg.server->poll_next = leg.next_tx;
+  }
   leg.state = Leg::State::kDone;
   xids_.erase(leg.xid);
 }
@@ -297,6 +313,14 @@ void Requester::Pump(absl::Time now) {
       s.queue.pop_front();
       l->state = Leg::State::kOutstanding;
       l->pos = s.outstanding.insert(s.outstanding.end(), l);
+      if (s.poll_next) {
+        // Takes over the cancelled poller's schedule: otherwise every
+        // query decided elsewhere would let the next one out at once.
+        l->poll_mode = true;
+        l->next_tx = *s.poll_next;
+        s.poll_next.reset();
+        if (now < l->next_tx) continue;  // sent by the retransmission loop
+      }
       Transmit(*l, now);
     }
   }
@@ -333,21 +357,36 @@ void Requester::OnDatagram(uint32_t from, std::span<const uint8_t> bytes) {
     }
     server->last_auth_counter = counter;
   }
-  // Any leasequery response restarts the server's timer (RFC 4388 6.6).
-  server->pacer.OnResponse(now);
   auto it = xids_.find(answer->xid);
   if (it == xids_.end() || it->second->server != server) {
+    // Not an answer to anything outstanding to this server (a late or
+    // duplicate reply, or forged): it proves nothing about the server, so
+    // neither R-13's nor R-14's limit is lifted by it.
     ++stats_.stray;
-    Pump(now);
-    Deliver();
     return;
   }
+  // A response to one of our queries restarts the server's timer (RFC 4388
+  // 6.6) and shows that the server supports leasequery.
+  server->pacer.OnResponse(now);
   Leg& leg = *it->second;
   Pending& q = *leg.query;
   ++stats_.answers;
   Detach(leg);
+  server->poll_next.reset();  // it answers again: no poll to carry on
+  if (answer->state == LeaseState::kUnknown) {
+    // a server that does not know the address does not manage it
+    // (any more); later queries for it go to every server again.
+    const uint32_t ip = q.key.kind == QueryKind::kByIp ? q.key.ip : answer->ciaddr;
+    if (ip != 0) cache_.ForgetManagingServer(ip, from);
+  }
+  const bool authoritative = answer->state != LeaseState::kUnknown;
   q.answers.push_back({from, *std::move(answer)});
-  if (q.open_legs > 1 && q.grace_deadline == absl::InfiniteFuture()) {
+  // ACTIVE and UNASSIGNED come from a server that manages the address
+  // (RFC 4388 6.5), so once one is in, the others get only the grace period
+  // to contradict it (6.8). UNKNOWN says the server has no definitive
+  // information: the others may well have it, so the query stays open until
+  // each of them answered or gave up.
+  if (authoritative && q.open_legs > 1 && q.grace_deadline == absl::InfiniteFuture()) {
     q.grace_deadline = now + config_.multi_server_grace;
     grace_.emplace(q.grace_deadline, q.cache_key);
   }
@@ -374,7 +413,7 @@ void Requester::Finish(Pending& q, absl::Time now) {
     r.outcome = OutcomeOf(w.answer.state);
     r.server = w.server;
     r.answer = w.answer;
-    if (config_.cache_answers) cache_.Store(q.key, w.answer, w.server, now);
+    if (config_.cache_answers && !q.stale) cache_.Store(q.key, w.answer, w.server, now);
   }
   finished_.emplace_back(std::move(q.callbacks), std::move(r));
   queries_.erase(q.cache_key);  // frees q and its legs

@@ -52,8 +52,9 @@ struct RequesterConfig {
   bool cache_answers = true;  // R-09..R-12, R-20
   // Transmissions per server before giving up on it; 0 = keep polling.
   int max_transmissions = 0;
-  // After the first answer, how long other servers still get to answer
-  // before the query is decided.
+  // After the first ACTIVE or UNASSIGNED answer, how long other servers
+  // still get to answer before the query is decided. UNKNOWN answers
+  // do not start it: the query then waits for every server.
   absl::Duration multi_server_grace = absl::Seconds(2);
   // R-20 ciaddr restriction: query-by-IP only for addresses inside these
   // (the attached access networks). Empty = no restriction.
@@ -113,8 +114,10 @@ class Requester {
   void Poll();
   // When Poll() next has something to do (InfiniteFuture: nothing).
   absl::Time NextWakeup() const;
-  // Gleaning saw a new lease for `key`: drop the cached answer.
-  void Invalidate(const QueryKey& key) { cache_.Invalidate(key); }
+  // Gleaning saw a new lease for `key`: drop the cached answer, and
+  // keep the answer of a query for `key` already in flight out of the cache
+  // (it may predate the lease; its callers still get it).
+  void Invalidate(const QueryKey& key);
 
   const RequesterStats& stats() const { return stats_; }
   const AnswerCache& cache() const { return cache_; }

@@ -18,6 +18,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "client/clock.h"
 #include "client/latency_histogram.h"
@@ -80,6 +81,9 @@ struct StormConcentrator {
 // each, 0 = no limit), concentrator i being giaddr base+i.
 std::vector<StormConcentrator> DealConcentrators(const std::vector<Subscriber>& subs, size_t k,
                                                  size_t per_concentrator, uint32_t giaddr_base);
+// InvalidArgument unless base..base+k-1 are all usable giaddrs: not 0.0.0.0
+// (no requester address, RFC 4388 6.2) and not wrapping past 255.255.255.255.
+absl::Status ValidateGiaddrRange(uint32_t giaddr_base, size_t k);
 
 // A worker's view of the network. Concentrator indexes are positions in the
 // worker's own concentrator list.
@@ -129,8 +133,10 @@ class StormWorker {
   };
 
   absl::Time End() const { return start_ + absl::Seconds(opt_.duration_s); }
+  // False when no more can be sent (budget used up, no usable concentrator).
   bool SendOne(absl::Time now);
-  void Transmit(size_t ci, const QueryKey& key, uint32_t xid);
+  // False (nothing sent or counted) when the query cannot be built.
+  bool Transmit(size_t ci, const QueryKey& key, uint32_t xid);
   void OnAnswer(size_t ci, std::span<const uint8_t> bytes, absl::Time now);
   void ExpireDue(absl::Time now, bool final);
   void RunLoop();
@@ -145,6 +151,7 @@ class StormWorker {
   SystemClock clock_;
   absl::Time start_;
   size_t rr_ = 0;
+  std::vector<bool> dead_;  // per concentrator: its queries cannot be built
   uint32_t unknown_next_ = 0;
   QueryOptions query_options_;
   absl::flat_hash_map<uint32_t, InFlight> inflight_;

@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <array>
 
+#include "absl/strings/str_cat.h"
 #include "client/answer.h"
 #include "client/query_builder.h"
 #include "client/storm.h"
+#include "client/text.h"
 
 namespace lqd::client {
 namespace {
@@ -67,6 +69,19 @@ std::vector<StormConcentrator> DealConcentrators(const std::vector<Subscriber>& 
   return conc;
 }
 
+absl::Status ValidateGiaddrRange(uint32_t giaddr_base, size_t k) {
+  if (giaddr_base == 0) {
+    return absl::InvalidArgumentError(
+        "0.0.0.0 cannot be a concentrator's giaddr (its own address, RFC 4388 6.2)");
+  }
+  if (k > 0 && uint64_t{giaddr_base} + (k - 1) > UINT32_MAX) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        k, " concentrators from ", FormatIpv4(giaddr_base),
+        " would run past 255.255.255.255 (concentrator i is base+i)"));
+  }
+  return absl::OkStatus();
+}
+
 void StormResult::Merge(const StormResult& r) {
   latency.Merge(r.latency);
   for (int i = 0; i < 3; ++i) by_state[i] += r.by_state[i];
@@ -106,8 +121,14 @@ void StormWorker::Run() {
 }
 
 bool StormWorker::SendOne(absl::Time now) {
+  // Round-robin over the concentrators that can send, each cycling over its
+  // subscribers.
+  if (dead_.empty()) dead_.assign(conc_.size(), false);
+  size_t skipped = 0;
+  for (; dead_[rr_]; rr_ = (rr_ + 1) % conc_.size()) {
+    if (++skipped == conc_.size()) return false;  // none can
+  }
   if (!sh_.TakeBudget()) return false;
-  // Round-robin over concentrators, each cycling over its subscribers.
   StormConcentrator& c = *conc_[rr_];
   const uint32_t ci = static_cast<uint32_t>(rr_);
   rr_ = (rr_ + 1) % conc_.size();
@@ -126,19 +147,27 @@ bool StormWorker::SendOne(absl::Time now) {
   do {
     xid = rng_.NextU32();
   } while (xid == 0 || inflight_.contains(xid));
-  Transmit(ci, f.key, xid);
+  if (!Transmit(ci, f.key, xid)) {
+    // Only a giaddr of 0 (which lq-storm refuses) makes every query of a
+    // concentrator unbuildable: it is left out rather than retried. Its
+    // budget unit is spent; nothing was sent or is waited for.
+    dead_[ci] = true;
+    return true;
+  }
   inflight_.emplace(xid, std::move(f));
   deadlines_.push_back({now + absl::Seconds(opt_.timeout_s), xid});
   return true;
 }
 
-void StormWorker::Transmit(size_t ci, const QueryKey& key, uint32_t xid) {
+bool StormWorker::Transmit(size_t ci, const QueryKey& key, uint32_t xid) {
   query_options_.giaddr = conc_[ci]->giaddr;  // one QueryOptions: no PRL copy per query
   std::array<uint8_t, 600> out;
   auto n = BuildQuery(key, query_options_, xid, 0, out);
-  if (n.ok()) io_.Send(ci, {out.data(), *n});
+  if (!n.ok()) return false;  // not sent, so not counted as sent
+  io_.Send(ci, {out.data(), *n});
   sh_.sent.fetch_add(1, std::memory_order_relaxed);
   ++conc_[ci]->sent;
+  return true;
 }
 
 void StormWorker::OnAnswer(size_t ci, std::span<const uint8_t> bytes, absl::Time now) {
@@ -178,10 +207,12 @@ void StormWorker::ExpireDue(absl::Time now, bool final) {
     if (!final && f.attempts <= opt_.retries && now < End() && sh_.TakeBudget()) {
       ++f.attempts;
       f.last_sent = now;
-      Transmit(f.conc, f.key, xid);
-      sh_.retries.fetch_add(1, std::memory_order_relaxed);
-      deadlines_.push_back({now + absl::Seconds(opt_.timeout_s), xid});
-      continue;
+      // Built once already, so it builds again; if not, it is lost below.
+      if (Transmit(f.conc, f.key, xid)) {
+        sh_.retries.fetch_add(1, std::memory_order_relaxed);
+        deadlines_.push_back({now + absl::Seconds(opt_.timeout_s), xid});
+        continue;
+      }
     }
     sh_.lost.fetch_add(1, std::memory_order_relaxed);
     inflight_.erase(it);
@@ -319,7 +350,11 @@ void StormWorker::RunRfc() {
     RequesterConfig rc = base;
     rc.giaddr = c.giaddr;
     c.transport = std::make_unique<BudgetTransport>(io_, ci, c, sh_);
-    c.requester = *Requester::Create(rc, clock_, *c.transport, rng_);
+    auto made = Requester::Create(rc, clock_, *c.transport, rng_);
+    // Only a giaddr of 0 (which lq-storm refuses) fails here: that
+    // concentrator sends nothing and is left out of the run.
+    if (!made.ok()) continue;
+    c.requester = *std::move(made);
     for (size_t si = 0; si < c.subs.size(); ++si) {
       const Subscriber& s = *c.subs[si];
       (void)c.requester->Query(opt_.mix.KeyFor(s, rng_), [this, &c, si, &s](const QueryResult& r) {
@@ -337,21 +372,24 @@ void StormWorker::RunRfc() {
   }
   auto all_recovered = [&] {
     for (StormConcentrator* c : conc_) {
-      if (c->recovered_count < c->subs.size()) return false;
+      if (c->requester && c->recovered_count < c->subs.size()) return false;
     }
     return true;
   };
   absl::Time budget_gone = absl::InfiniteFuture();
   while (!all_recovered() && absl::Now() < End() && !sh_.stop.load()) {
     absl::Time wake = End();
-    for (StormConcentrator* c : conc_) wake = std::min(wake, c->requester->NextWakeup());
+    for (StormConcentrator* c : conc_) {
+      if (c->requester) wake = std::min(wake, c->requester->NextWakeup());
+    }
     io_.Receive(wake - absl::Now(), [&](size_t ci, std::span<const uint8_t> b) {
+      if (!conc_[ci]->requester) return;  // nothing was asked from there
       conc_[ci]->requester->OnDatagram(opt_.server, b);
       sh_.answered.fetch_add(1, std::memory_order_relaxed);
     });
     const absl::Time now = absl::Now();
     for (StormConcentrator* c : conc_) {
-      if (c->requester->NextWakeup() <= now) c->requester->Poll();
+      if (c->requester && c->requester->NextWakeup() <= now) c->requester->Poll();
     }
     if (sh_.budget.load() >= opt_.max_queries && budget_gone == absl::InfiniteFuture()) {
       budget_gone = now;
@@ -359,7 +397,9 @@ void StormWorker::RunRfc() {
     if (now > budget_gone + absl::Seconds(opt_.timeout_s)) break;
   }
   uint64_t retrans = 0;
-  for (StormConcentrator* c : conc_) retrans += c->requester->stats().retransmissions;
+  for (StormConcentrator* c : conc_) {
+    if (c->requester) retrans += c->requester->stats().retransmissions;
+  }
   sh_.retries.fetch_add(retrans);
 }
 

@@ -92,5 +92,47 @@ TEST(AnswerCache, R20_NewAnswerReplacesOld) {
   EXPECT_EQ(c.size(), 1u);
 }
 
+TEST(AnswerCache, ExpiredEntriesSweptWithoutBeingLookedUp) {
+  AnswerCache c;
+  for (uint32_t i = 0; i < 1000; ++i) {
+    c.Store(QueryKey::ByIp(Ip(10, 1, 0, 0) + i), Make(LeaseState::kUnknown), kServer, kT0);
+  }
+  EXPECT_EQ(c.size(), 1000u);
+  c.Store(QueryKey::ByIp(Ip(10, 2, 0, 1)), Make(LeaseState::kUnknown), kServer,
+          kT0 + absl::Minutes(6));
+  EXPECT_EQ(c.size(), 1u);
+}
+
+TEST(AnswerCache, SizeCappedForAnswersAndManagingServers) {
+  CacheConfig config;
+  config.max_entries = 100;
+  AnswerCache c(config);
+  for (uint32_t i = 0; i < 1000; ++i) {  // UNASSIGNED: never expires
+    c.Store(QueryKey::ByIp(Ip(10, 1, 0, 0) + i), Make(LeaseState::kUnassigned), kServer, kT0);
+  }
+  EXPECT_EQ(c.size(), 100u);
+  EXPECT_EQ(c.managing_servers(), 100u);
+  EXPECT_TRUE(c.Lookup(QueryKey::ByIp(Ip(10, 1, 0, 0) + 999), kT0).has_value());  // the newest
+  c.Store(QueryKey::ByIp(Ip(10, 1, 0, 0) + 999), Make(LeaseState::kUnassigned), kServer, kT0);
+  EXPECT_EQ(c.size(), 100u);  // a replaced entry evicts nothing
+}
+
+TEST(AnswerCache, R11_ManagingServerForgottenWhenItSaysUnknown) {
+  AnswerCache c;
+  const uint32_t ip = Ip(10, 0, 0, 1);
+  const auto key = QueryKey::ByIp(ip);
+  c.Store(key, Make(LeaseState::kUnassigned), kServer, kT0);
+  c.Store(key, Make(LeaseState::kUnknown), Ip(192, 0, 2, 3), kT0);  // another server
+  EXPECT_EQ(c.ManagingServer(ip), kServer);
+  c.Store(key, Make(LeaseState::kUnknown), kServer, kT0);
+  EXPECT_FALSE(c.ManagingServer(ip).has_value());
+  c.Store(key, Make(LeaseState::kActive, 60), kServer, kT0);
+  EXPECT_EQ(c.ManagingServer(ip), kServer);
+  c.ForgetManagingServer(ip, Ip(192, 0, 2, 3));
+  EXPECT_EQ(c.ManagingServer(ip), kServer);
+  c.ForgetManagingServer(ip, kServer);
+  EXPECT_FALSE(c.ManagingServer(ip).has_value());
+}
+
 }  // namespace
 }  // namespace lqd::client

@@ -320,6 +320,186 @@ TEST_F(RequesterTest, R19_SilentSecondServerDoesNotHoldTheAnswerBack) {
   EXPECT_EQ(req_->in_flight(), 0u);
 }
 
+// Only B manages 10.2.0.5 and B's first query is lost: A's UNKNOWN says
+// nothing about the address, so B keeps being asked (RFC 4388 6.5, 6.8).
+TEST_F(RequesterTest, R07_R19_UnknownFromOneServerDoesNotEndTheQuery) {
+  Make(Config({kA, kB}));
+  const auto key = QueryKey::ByIp(Ip(10, 2, 0, 5));
+  Ask(key);
+  ASSERT_EQ(net_.sent.size(), 2u);
+  const Sent to_a = net_.sent[0].server == kA ? net_.sent[0] : net_.sent[1];
+  Reply(to_a, MessageType::kLeaseUnknown);
+  RunFor(absl::Seconds(10));
+  EXPECT_TRUE(results_.empty());
+  EXPECT_EQ(net_.CountTo(kB), 2u);  // retransmitted after the 2-s grace
+  EXPECT_EQ(net_.CountTo(kA), 1u);
+  ASSERT_EQ(net_.sent.back().server, kB);
+  Reply(net_.sent.back(), MessageType::kLeaseActive, 3600);
+  ASSERT_EQ(results_.size(), 1u);
+  EXPECT_EQ(results_[0].outcome, Outcome::kActive);
+  EXPECT_EQ(results_[0].server, kB);
+  EXPECT_EQ(results_[0].answers.size(), 2u);
+  EXPECT_EQ(req_->cache().ManagingServer(Ip(10, 2, 0, 5)), kB);
+  Ask(key);  // the ACTIVE is what was cached, not A's UNKNOWN
+  ASSERT_EQ(results_.size(), 2u);
+  EXPECT_TRUE(results_[1].from_cache);
+  EXPECT_EQ(results_[1].outcome, Outcome::kActive);
+}
+
+// UNASSIGNED comes from a server that manages the address (RFC 4388 6.5):
+// like ACTIVE it is an answer, and the others get only the grace period.
+TEST_F(RequesterTest, R19_UnassignedEndsTheQueryAfterTheGracePeriod) {
+  Make(Config({kA, kB}));
+  Ask(QueryKey::ByIp(Ip(10, 0, 0, 1)));
+  const Sent to_a = net_.sent[0].server == kA ? net_.sent[0] : net_.sent[1];
+  Reply(to_a, MessageType::kLeaseUnassigned);
+  RunFor(absl::Milliseconds(1999));
+  EXPECT_TRUE(results_.empty());
+  RunFor(absl::Milliseconds(1));
+  ASSERT_EQ(results_.size(), 1u);
+  EXPECT_EQ(results_[0].outcome, Outcome::kUnassigned);
+  EXPECT_EQ(req_->in_flight(), 0u);
+}
+
+TEST_F(RequesterTest, R12_UnknownFromEveryServerIsTheAnswer) {
+  RequesterConfig c = Config({kA, kB});
+  c.max_transmissions = 2;
+  Make(c);
+  const auto key = QueryKey::ByIp(Ip(10, 0, 0, 1));
+  Ask(key);
+  const Sent to_a = net_.sent[0].server == kA ? net_.sent[0] : net_.sent[1];
+  const Sent to_b = net_.sent[0].server == kB ? net_.sent[0] : net_.sent[1];
+  Reply(to_a, MessageType::kLeaseUnknown);
+  Reply(to_b, MessageType::kLeaseUnknown);
+  ASSERT_EQ(results_.size(), 1u);  // everyone answered: no need to wait
+  EXPECT_EQ(results_[0].outcome, Outcome::kUnknown);
+  // A silent B that gives up does not hold an UNKNOWN back for ever.
+  const auto other = QueryKey::ByIp(Ip(10, 0, 0, 2));
+  Ask(other);
+  Reply(net_.sent[net_.sent[2].server == kA ? 2 : 3], MessageType::kLeaseUnknown);
+  RunFor(absl::Minutes(1));
+  ASSERT_EQ(results_.size(), 2u);
+  EXPECT_EQ(results_[1].outcome, Outcome::kUnknown);
+  Ask(other);
+  EXPECT_TRUE(results_.back().from_cache);
+}
+
+// A said UNASSIGNED, so it manages the address; later it says
+// UNKNOWN, so it no longer does: the next query goes to every server again.
+TEST_F(RequesterTest, R07_R11_ManagerForgottenWhenItAnswersUnknown) {
+  Make(Config({kA, kB}));
+  const uint32_t ip = Ip(10, 0, 0, 1);
+  const auto key = QueryKey::ByIp(ip);
+  Ask(key);
+  const Sent to_a = net_.sent[0].server == kA ? net_.sent[0] : net_.sent[1];
+  const Sent to_b = net_.sent[0].server == kB ? net_.sent[0] : net_.sent[1];
+  Reply(to_a, MessageType::kLeaseUnassigned);
+  Reply(to_b, MessageType::kLeaseUnknown);
+  ASSERT_EQ(results_.size(), 1u);
+  ASSERT_EQ(req_->cache().ManagingServer(ip), kA);
+  req_->Invalidate(key);
+  net_.sent.clear();
+  Ask(key);
+  ASSERT_EQ(net_.sent.size(), 1u);
+  ASSERT_EQ(net_.sent[0].server, kA);
+  Reply(net_.sent[0], MessageType::kLeaseUnknown);
+  ASSERT_EQ(results_.size(), 2u);
+  EXPECT_EQ(results_[1].outcome, Outcome::kUnknown);
+  EXPECT_FALSE(req_->cache().ManagingServer(ip).has_value());
+  RunFor(absl::Minutes(5));  // the UNKNOWN expires
+  net_.sent.clear();
+  Ask(key);
+  EXPECT_EQ(net_.CountTo(kA), 1u);
+  EXPECT_EQ(net_.CountTo(kB), 1u);
+}
+
+// Gleaning saw a new lease while a query was out: its answer predates the
+// lease, so the caller hears it but it is not cached.
+TEST_F(RequesterTest, R10_AnswerInFlightDuringGleaningNotCached) {
+  Make(Config());
+  const auto key = QueryKey::ByIp(Ip(10, 0, 0, 1));
+  Ask(key);
+  req_->Invalidate(key);
+  Reply(net_.sent[0], MessageType::kLeaseUnassigned);
+  ASSERT_EQ(results_.size(), 1u);
+  EXPECT_EQ(results_[0].outcome, Outcome::kUnassigned);
+  EXPECT_EQ(req_->cache().size(), 0u);
+  Ask(key);
+  ASSERT_EQ(net_.sent.size(), 2u);
+  EXPECT_EQ(results_.size(), 1u);
+  // The new query's answer is cached as usual.
+  Reply(net_.sent[1], MessageType::kLeaseUnassigned);
+  Ask(key);
+  EXPECT_EQ(net_.sent.size(), 2u);
+  EXPECT_TRUE(results_.back().from_cache);
+}
+
+// Only a reply to one of our queries, from the server it was sent to, shows
+// that the server speaks leasequery and starts its timer.
+TEST_F(RequesterTest, R13_R14_UnmatchedReplyDoesNotLiftTheLimits) {
+  Make(Config({kA, kB}));
+  for (int i = 0; i < 3; ++i) Ask(QueryKey::ByIp(Ip(10, 0, 0, 1 + i)));
+  ASSERT_EQ(net_.sent.size(), 2u);
+  const Sent to_a = net_.sent[0].server == kA ? net_.sent[0] : net_.sent[1];
+  req_->OnDatagram(kB, AnswerTo(to_a, MessageType::kLeaseUnknown));  // A's xid, from B
+  Sent unknown_xid = to_a;
+  dhcp::StoreBe32(&unknown_xid.bytes[dhcp::kOffXid], 0xdead0000);
+  req_->OnDatagram(kA, AnswerTo(unknown_xid, MessageType::kLeaseUnknown));
+  EXPECT_EQ(req_->stats().stray, 2u);
+  for (uint32_t s : {kA, kB}) {
+    EXPECT_FALSE(req_->pacer(s)->known_to_support_lq());
+    EXPECT_FALSE(req_->pacer(s)->TimerRunning(Now()));
+    EXPECT_EQ(req_->outstanding(s), 1u);
+    EXPECT_EQ(req_->queued(s), 2u);
+  }
+  EXPECT_EQ(net_.sent.size(), 2u);
+  RunFor(absl::Seconds(9));  // still at most one packet per 10 s to each
+  EXPECT_EQ(net_.sent.size(), 2u);
+  EXPECT_TRUE(results_.empty());
+}
+
+// B answered once and then went silent; A answers every query. B's timer
+// fires while a query is out to it; that survivor is cancelled when A's
+// answer decides it, and the queries after it take over the 64-s poll
+// instead of each going to B at once.
+TEST_F(RequesterTest, R17_PollToSilentServerSurvivesCancelledQueries) {
+  Make(Config({kA, kB}));
+  size_t answered_upto = 0;
+  // A answers every query sent to it so far (ACTIVE, so each query ends
+  // 2 s later, B's leg cancelled).
+  auto a_answers = [&] {
+    const size_t end = net_.sent.size();
+    for (; answered_upto < end; ++answered_upto) {
+      if (net_.sent[answered_upto].server == kA) {
+        Reply(net_.sent[answered_upto], MessageType::kLeaseActive, 3600, 10);
+      }
+    }
+  };
+  const absl::Time t0 = Now();
+  uint32_t next_ip = Ip(10, 0, 1, 0);
+  Ask(QueryKey::ByIp(next_ip++));
+  const Sent to_b = net_.sent[0].server == kB ? net_.sent[0] : net_.sent[1];
+  Reply(to_b, MessageType::kLeaseUnknown);  // B's timer runs until t0 + 60 s
+  a_answers();
+  ASSERT_EQ(results_.size(), 1u);
+  RunUntil(t0 + absl::Seconds(58));
+  Ask(QueryKey::ByIp(next_ip++));  // out to B when its timer fires
+  RunUntil(t0 + absl::Seconds(61));
+  a_answers();
+  while (Now() < t0 + absl::Minutes(5)) {
+    RunFor(absl::Seconds(9));
+    Ask(QueryKey::ByIp(next_ip++));
+    RunFor(absl::Seconds(1));
+    a_answers();
+  }
+  RunUntil(t0 + absl::Minutes(5));
+  EXPECT_GE(results_.size(), 25u);
+  // 0 s (answered), 58 s, its retransmission at 62 s, then one poll per
+  // ~64 s: at most 6 in 5 minutes.
+  EXPECT_LE(net_.CountTo(kB), 6u) << net_.CountTo(kB);
+  EXPECT_GE(net_.CountTo(kB), 5u);  // but still polled, not given up on
+}
+
 TEST_F(RequesterTest, R20_CiaddrRestrictedToAccessNetworks) {
   RequesterConfig c = Config();
   c.access_networks = {*ParsePrefix("10.0.0.0/16")};

@@ -260,5 +260,42 @@ TEST_F(StormWorkerTest, RfcModeAsksEachSubscriberOnce) {
   EXPECT_EQ(r.recovered, 2u);
 }
 
+TEST_F(StormWorkerTest, GiaddrRangeMustNotBeZeroOrWrap) {
+  EXPECT_TRUE(ValidateGiaddrRange(Ip(192, 0, 2, 10), 3).ok());
+  EXPECT_TRUE(ValidateGiaddrRange(Ip(255, 255, 255, 250), 6).ok());  // up to .255
+  EXPECT_TRUE(ValidateGiaddrRange(Ip(0, 0, 0, 1), 1).ok());
+  const absl::Status zero = ValidateGiaddrRange(0, 1);
+  EXPECT_EQ(zero.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(zero.message().find("0.0.0.0"), absl::string_view::npos) << zero;
+  const absl::Status wraps = ValidateGiaddrRange(Ip(255, 255, 255, 250), 7);  // 7th would be 0
+  EXPECT_EQ(wraps.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(wraps.message().find("255.255.255.250"), absl::string_view::npos) << wraps;
+  EXPECT_FALSE(ValidateGiaddrRange(Ip(255, 255, 255, 255), 60000).ok());
+}
+
+// --giaddr-base 0.0.0.0 makes concentrator 0 one that cannot ask anything
+// (lq-storm refuses it; the worker must still not crash or over-count).
+TEST_F(StormWorkerTest, ClosedLoopCountsOnlyQueriesActuallySent) {
+  opt_.giaddr_base = 0;
+  FakeServerIo io(subs_);
+  const StormResult r = Run(io);
+  EXPECT_EQ(sh_.sent.load(), io.sends);
+  ASSERT_EQ(r.per_concentrator.size(), 2u);
+  EXPECT_EQ(r.per_concentrator[0].sent, 0u);  // 0.0.0.0
+  EXPECT_EQ(r.per_concentrator[1].sent, io.sends);
+  EXPECT_EQ(sh_.answered.load() + sh_.lost.load(), sh_.sent.load());
+  EXPECT_EQ(r.recovered, 1u);  // the other concentrator still ran
+}
+
+TEST_F(StormWorkerTest, RfcModeSkipsAConcentratorWithoutAddress) {
+  opt_.mode = StormMode::kRfc;
+  opt_.giaddr_base = 0;
+  FakeServerIo io(subs_);
+  const StormResult r = Run(io);
+  EXPECT_EQ(io.sends, 5u);  // 0.0.0.1's five subscribers
+  EXPECT_EQ(sh_.sent.load(), 5u);
+  EXPECT_EQ(r.recovered, 1u);
+}
+
 }  // namespace
 }  // namespace lqd::client
