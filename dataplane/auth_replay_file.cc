@@ -91,15 +91,10 @@ absl::StatusOr<size_t> AuthReplayFile::Load(AuthReplayState& state) {
       return absl::ResourceExhaustedError(absl::StrCat(path(), ": the replay table is full"));
   std::sort(entries.begin(), entries.end());
   on_disk_ = std::move(entries);
-  seeded_ = &state;
   return on_disk_.size();
 }
 
 absl::StatusOr<bool> AuthReplayFile::SaveIfChanged(AuthReplayState& state) {
-  if (seeded_ != &state) {
-    for (const auto& [id, giaddr, last] : on_disk_) state.Seed(id, giaddr, last);
-    seeded_ = &state;
-  }
   std::map<std::pair<uint32_t, uint32_t>, uint64_t> merged;
   for (const auto& [id, giaddr, last] : on_disk_) merged[{id, giaddr}] = last;
   state.ForEach([&](uint32_t id, uint32_t giaddr, uint64_t last) {

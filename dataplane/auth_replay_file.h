@@ -4,7 +4,8 @@
 // AuthReplayFile: the RFC 3118 replay table (engine/auth.h) kept in the
 // state directory, so that a query captured before a restart is refused
 // after it. The lcores only touch the in-memory table (atomics); this file
-// is read once at start, before any lcore runs, and written by the control
+// is read at start, before any lcore runs (and when a reload switches auth
+// on, before the new table is published), and written by the control
 // thread: SaveIfChanged() at most once a second when some requester's
 // counter moved, and once more at a clean stop.
 //
@@ -52,8 +53,8 @@ class AuthReplayFile {
 
   // Writes the table merged with what is already on disk, if that changes
   // the file: temp file, fdatasync, rename, fsync of the directory. Returns
-  // whether it wrote. A table not seen before (a new keyring after a reload
-  // that had auth off) is first seeded from what is on disk.
+  // whether it wrote. A new table (a reload switching auth on) is seeded by
+  // Load() before any lcore sees it (ConfigReloader::SetReplaySeeder).
   absl::StatusOr<bool> SaveIfChanged(AuthReplayState& state);
 
   std::string path() const { return dir_ + "/" + kName; }
@@ -62,7 +63,6 @@ class AuthReplayFile {
   using Entry = std::tuple<uint32_t, uint32_t, uint64_t>;  // key id, giaddr, last
   std::string dir_;
   std::vector<Entry> on_disk_;  // sorted by (key id, giaddr)
-  const AuthReplayState* seeded_ = nullptr;
 };
 
 }  // namespace lqd::dataplane

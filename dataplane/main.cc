@@ -234,16 +234,23 @@ int Run(int argc, char** argv) {
   };
   // RFC 3118 replay counters: seeded from the state directory before any
   // lcore runs, saved by the control round (dataplane/auth_replay_file.h).
+  // With a state directory the file is kept whether or not auth is on at
+  // start: a reload may switch it on, and its table is then seeded from the
+  // file before the lcores see it (and saved from then on).
   std::unique_ptr<AuthReplayFile> replay_file;
-  if (cfg.policy.auth && !cfg.control.state_dir.empty()) {
-    replay_file = std::make_unique<AuthReplayFile>(cfg.control.state_dir);
-    auto n = replay_file->Load(cfg.policy.auth->replay_state());
+  auto seed_replay = [&replay_file](AuthReplayState& state) {
+    auto n = replay_file->Load(state);
     if (n.ok())
       log::Info("auth", absl::StrCat("replay counters of ", *n, " requesters restored"), {{"file", replay_file->path()}});
     else
-      log::Error("auth", "replay counters NOT restored: queries captured before this start may be replayed once; "
+      log::Error("auth", "replay counters NOT restored: queries captured before may be replayed once; "
                  "remove or repair the file",
                  {{"file", replay_file->path()}, {"error", std::string(n.status().message())}});
+  };
+  if (!cfg.control.state_dir.empty()) {
+    replay_file = std::make_unique<AuthReplayFile>(cfg.control.state_dir);
+    if (cfg.policy.auth) seed_replay(cfg.policy.auth->replay_state());
+    reloader.SetReplaySeeder(seed_replay);
   }
   uint32_t last_replay_save = 0;
   bool replay_save_failing = false;

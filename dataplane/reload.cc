@@ -126,6 +126,7 @@ ReloadResult ConfigReloader::ReloadText(std::string_view text, uint32_t now, con
   next->generation = current().generation + 1;
   // RFC 3118 replay counters outlive a reload (engine/auth.h).
   if (next->policy.auth && current().policy.auth) next->policy.auth->AdoptReplayState(*current().policy.auth);
+  else if (next->policy.auth && replay_seeder_) replay_seeder_(next->policy.auth->replay_state());
   if (ranges_changed) {
     if (ranges_sink_) ranges_sink_(c.ranges).IgnoreError();  // validated by Build above
     else store_.SetRanges(*std::move(ranges));

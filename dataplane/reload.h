@@ -30,6 +30,7 @@
 
 #include "dataplane/config.h"
 #include "dataplane/rate_limit.h"
+#include "engine/auth.h"
 #include "engine/policy.h"
 #include "lease-store/lease_store.h"
 
@@ -82,6 +83,13 @@ class ConfigReloader {
   // into the store. lqd routes them through the control plane, which merges
   // the ranges learned from Kea.
   void SetRangesSink(std::function<absl::Status(std::vector<AddressRange>)> f) { ranges_sink_ = std::move(f); }
+  // Called with the replay table of a keyring that a reload switches
+  // policy.auth on with (it was off): lqd seeds it from the state directory
+  // before the settings are published, so no lcore ever checks a query
+  // against an empty table (a query captured before auth went off, or
+  // before a restart, would pass once). A table carried over from a
+  // running keyring is adopted instead.
+  void SetReplaySeeder(std::function<void(AuthReplayState&)> f) { replay_seeder_ = std::move(f); }
   // lqd was started with --log-level: a reload then leaves the level alone
   // (and reports a changed "log-level" as not applied). Otherwise a changed
   // "log-level" takes effect at the reload.
@@ -103,6 +111,7 @@ class ConfigReloader {
   std::atomic<const LiveSettings*> live_{nullptr};
   ReloadCounters counters_;
   std::function<absl::Status(std::vector<AddressRange>)> ranges_sink_;
+  std::function<void(AuthReplayState&)> replay_seeder_;
   bool log_level_pinned_ = false;
 };
 

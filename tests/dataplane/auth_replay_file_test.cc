@@ -61,12 +61,17 @@ TEST_F(AuthReplayFileTest, TheFileNeverGoesBackwards) {
   AuthReplayState first(0);
   ASSERT_EQ(first.Advance(1, kRelayA, 900), Result::kFresh);
   ASSERT_TRUE(*f.SaveIfChanged(first));
-  // A reload that turned auth off and on again brings an empty table: it is
-  // seeded from the file before it is written, and the file keeps 900.
+  // A reload that turned auth off and on again brings an empty table: the
+  // reloader's seeder loads the file into it before it is published.
   AuthReplayState second(0);
+  ASSERT_EQ(*f.Load(second), 1u);
+  EXPECT_EQ(second.Advance(1, kRelayA, 900), Result::kReplay);
   ASSERT_EQ(second.Advance(1, kRelayB, 3), Result::kFresh);
   ASSERT_TRUE(*f.SaveIfChanged(second));
-  EXPECT_EQ(second.Advance(1, kRelayA, 900), Result::kReplay);
+  // Even a table that was never seeded cannot lower what is on disk.
+  AuthReplayState unseeded(0);
+  ASSERT_EQ(unseeded.Advance(1, kRelayA, 5), Result::kFresh);
+  EXPECT_FALSE(*f.SaveIfChanged(unseeded));
   AuthReplayState third(0);
   AuthReplayFile g(dir_);
   ASSERT_EQ(*g.Load(third), 2u);

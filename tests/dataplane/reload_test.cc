@@ -206,5 +206,45 @@ TEST_F(ReloadTest, ReloadReadsTheFileAndReportsAMissingOne) {
   std::remove(path.c_str());
 }
 
+// RFC 3118 replay counters across reloads that switch policy.auth off and
+// on: a table that starts (auth switched on) is seeded before it is
+// published, so no lcore checks a query against an empty table; a table
+// carried over from a running keyring is adopted, not seeded again.
+TEST_F(ReloadTest, ReplayTableIsSeededBeforeAReloadSwitchingAuthOnPublishesIt) {
+  const std::string off = ConfigText(R"("192.0.2.2/32")");
+  const std::string on = ConfigText(R"("192.0.2.2/32")",
+                                    R"(, "policy": {"auth": {"mode": "required", "keys": [)"
+                                    R"({"id": 1, "secret": "s3cret", "requesters": ["192.0.2.0/24"]}]}})");
+  Start(off);
+  int seeded = 0;
+  reloader->SetReplaySeeder([&](AuthReplayState& s) {
+    ++seeded;
+    EXPECT_TRUE(s.Seed(1, kRelayA, 1000));
+  });
+  auto last_for_relay_a = [&]() -> std::optional<uint64_t> {
+    std::optional<uint64_t> v;
+    Live().policy.auth->replay_state().ForEach([&](uint32_t id, uint32_t giaddr, uint64_t last) {
+      if (id == 1 && giaddr == kRelayA) v = last;
+    });
+    return v;
+  };
+  ASSERT_TRUE(reloader->ReloadText(on, 100).ok);
+  ASSERT_NE(Live().policy.auth, nullptr);
+  EXPECT_EQ(seeded, 1);
+  EXPECT_EQ(last_for_relay_a(), 1000u) << "published with an unseeded replay table";
+  // Still on: the same table, not seeded again.
+  ASSERT_TRUE(reloader->ReloadText(on + " ", 101).ok);
+  EXPECT_EQ(seeded, 1);
+  EXPECT_EQ(last_for_relay_a(), 1000u);
+  // Off, then on again (a fresh table, whatever address it gets): seeded.
+  for (int round = 0; round < 3; ++round) {
+    ASSERT_TRUE(reloader->ReloadText(off, 102 + 2 * round).ok);
+    EXPECT_EQ(Live().policy.auth, nullptr);
+    ASSERT_TRUE(reloader->ReloadText(on, 103 + 2 * round).ok);
+    EXPECT_EQ(seeded, 2 + round);
+    EXPECT_EQ(last_for_relay_a(), 1000u);
+  }
+}
+
 }  // namespace
 }  // namespace lqd::dataplane
