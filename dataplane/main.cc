@@ -395,6 +395,11 @@ int Run(int argc, char** argv) {
       cfg.exception_port.empty() ? "" : "; exception-port " + cfg.exception_port,
       cfg.rate_limit.per_requester_pps ? absl::StrFormat("; rate-limit %u pps", cfg.rate_limit.per_requester_pps) : "");
   if (!RegisterTelemetry(&telemetry)) log::Warn("dataplane", "telemetry commands not registered");
+  // Whichever way Run() returns, the telemetry thread stops reading
+  // `telemetry` and the lcores' counters before they are destroyed.
+  struct TelemetryOff {
+    ~TelemetryOff() { UnregisterTelemetry(); }
+  } telemetry_off;
   control.management().SetExtraMetrics([&telemetry, &reloader] {
     return RenderPrometheus(telemetry.lcores, telemetry.lcore_ids) + RenderPortPrometheus(telemetry) +
            reloader.RenderPrometheus();
@@ -447,6 +452,7 @@ int Run(int argc, char** argv) {
   save_replay();  // every counter accepted before the stop
 
   // ---- Shutdown: counters, then ports.
+  UnregisterTelemetry();  // before the ports it reads go
   const LcoreCounters total = Sum(telemetry.lcores);
   std::printf("lqd: stopping; counters:\n%s", RenderText(total).c_str());
   std::fflush(stdout);

@@ -2,8 +2,10 @@
 // File: dataplane/telemetry.cc
 #include "dataplane/telemetry.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <sstream>
+#include <thread>
 
 #include <rte_ethdev.h>
 #include <rte_telemetry.h>
@@ -12,7 +14,26 @@ namespace lqd::dataplane {
 
 namespace {
 
-const TelemetrySources* g_sources = nullptr;
+// Telemetry callbacks run on DPDK's telemetry thread, which serves until
+// the process exits, while the sources live in lqd's Run(). A callback pins
+// the sources (g_in_use) before it reads the pointer; UnregisterTelemetry()
+// clears the pointer, then waits until no callback holds it. Both sides use
+// sequentially consistent operations: a callback either sees nullptr or is
+// counted before the unregistering thread looks.
+std::atomic<const TelemetrySources*> g_sources{nullptr};
+std::atomic<int> g_in_use{0};
+
+class PinnedSources {
+ public:
+  PinnedSources() : s_((g_in_use.fetch_add(1), g_sources.load())) {}
+  ~PinnedSources() { g_in_use.fetch_sub(1); }
+  PinnedSources(const PinnedSources&) = delete;
+  PinnedSources& operator=(const PinnedSources&) = delete;
+  const TelemetrySources* get() const { return s_; }
+
+ private:
+  const TelemetrySources* s_;
+};
 
 std::string KeyName(std::string s) {
   for (char& ch : s)
@@ -38,9 +59,12 @@ PortDrops ReadPortDrops(uint16_t port_id) {
 }
 
 int StatsCb(const char*, const char*, rte_tel_data* d) {
-  FillDict(d, Sum(g_sources->lcores));
+  PinnedSources pin;
+  const TelemetrySources* src = pin.get();
+  if (src == nullptr) return -1;  // lqd is stopping
+  FillDict(d, Sum(src->lcores));
   PortDrops total;
-  for (uint16_t p : g_sources->port_ids) {
+  for (uint16_t p : src->port_ids) {
     const PortDrops one = ReadPortDrops(p);
     total.ring += one.ring;
     total.nombuf += one.nombuf;
@@ -53,13 +77,16 @@ int StatsCb(const char*, const char*, rte_tel_data* d) {
 }
 
 int LcoreCb(const char*, const char* params, rte_tel_data* d) {
-  const auto& ids = g_sources->lcore_ids;
+  PinnedSources pin;
+  const TelemetrySources* src = pin.get();
+  if (src == nullptr) return -1;  // lqd is stopping
+  const auto& ids = src->lcore_ids;
   if (params != nullptr && *params != '\0') {
     char* end = nullptr;
     const unsigned long id = std::strtoul(params, &end, 10);
     for (size_t i = 0; i < ids.size(); ++i) {
       if (ids[i] == id && end != params && *end == '\0') {
-        FillDict(d, *g_sources->lcores[i]);
+        FillDict(d, *src->lcores[i]);
         return 0;
       }
     }
@@ -69,14 +96,16 @@ int LcoreCb(const char*, const char* params, rte_tel_data* d) {
   for (size_t i = 0; i < ids.size(); ++i) {
     rte_tel_data* one = rte_tel_data_alloc();
     if (one == nullptr) return -1;
-    FillDict(one, *g_sources->lcores[i]);
+    FillDict(one, *src->lcores[i]);
     rte_tel_data_add_dict_container(d, std::to_string(ids[i]).c_str(), one, /*keep=*/0);
   }
   return 0;
 }
 
 int InfoCb(const char*, const char*, rte_tel_data* d) {
-  rte_tel_data_string(d, g_sources->info.c_str());
+  PinnedSources pin;
+  if (pin.get() == nullptr) return -1;  // lqd is stopping
+  rte_tel_data_string(d, pin.get()->info.c_str());
   return 0;
 }
 
@@ -106,13 +135,18 @@ std::string RenderPortPrometheus(const TelemetrySources& sources) {
 }
 
 bool RegisterTelemetry(const TelemetrySources* sources) {
-  g_sources = sources;
+  g_sources.store(sources);
   bool ok = rte_telemetry_register_cmd("/lqd/stats", StatsCb,
                                        "lqd counters summed over lcores. No parameters") == 0;
   ok &= rte_telemetry_register_cmd("/lqd/lcore", LcoreCb,
                                    "lqd counters per lcore. Parameter: lcore id (optional)") == 0;
   ok &= rte_telemetry_register_cmd("/lqd/info", InfoCb, "lqd startup summary. No parameters") == 0;
   return ok;
+}
+
+void UnregisterTelemetry() {
+  g_sources.store(nullptr);
+  while (g_in_use.load() != 0) std::this_thread::yield();
 }
 
 }  // namespace lqd::dataplane

@@ -35,9 +35,13 @@ struct TelemetrySources {
 // lqd_rx_ring_drops_total{port="0"} 12, lqd_rx_nombuf_total, lqd_rx_errors_total.
 std::string RenderPortPrometheus(const TelemetrySources& sources);
 
-// `sources` must outlive the EAL (telemetry callbacks run on DPDK's
-// telemetry thread until rte_eal_cleanup()). Returns false if a command
-// could not be registered.
+// The /lqd/ commands read `sources` until UnregisterTelemetry() (callbacks
+// run on DPDK's telemetry thread, which outlives lqd's main loop). Returns
+// false if a command could not be registered.
 bool RegisterTelemetry(const TelemetrySources* sources);
+// After it returns, no callback reads the sources any more (one in progress
+// has finished); later requests get an error. Call before the sources and
+// the counters they point to go away.
+void UnregisterTelemetry();
 
 }  // namespace lqd::dataplane
