@@ -163,7 +163,9 @@ HttpResponse ManagementApi::Metrics() {
 
 HttpResponse ManagementApi::Leases(const std::string& query) {
   const uint32_t now = clock_();
-  QsbrReader reader(replica_.store().qsbr());
+  // No QsbrReader: handlers run on the control thread (ControlPlane::Poll),
+  // the store's writer, which alone frees records. A reader slot here would
+  // also take one of the lcores' (all of them with 128 lcores).
   nlohmann::json out = nlohmann::json::array();
   auto add = [&](const LeaseRecord* r) {
     if (r) out.push_back(nlohmann::json::parse(LeaseToJson(*r, now)));

@@ -24,8 +24,17 @@
 //     so W2 does too, and the reader's seq_cst re-load of epoch_ reads e or
 //     later: it synchronises with W2 and cannot see O (as in (a)). No
 //     standalone fences, so ThreadSanitizer follows the argument.
+// (e) A reader registering a slot above high_water_ while the writer
+//     reclaims: the same race one step earlier (W3 may skip the slot). The
+//     CAS that raises high_water_ and W3's load of it are seq_cst too: if
+//     that load missed the CAS, W2 precedes the CAS in S, hence precedes the
+//     reader's seq_cst epoch load in Online, which then reads e or later.
+//     (x86's locked instructions already forbid the other outcome; the
+//     C++ model, which TSan checks, needs the seq_cst.)
 #include "lease-store/qsbr.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 namespace lqd {
@@ -45,7 +54,7 @@ Qsbr::ReaderId Qsbr::RegisterReader() {
       readers_[i].seen.store(0, std::memory_order_release);
       int hw = high_water_.load(std::memory_order_relaxed);
       while (hw < i + 1 &&
-             !high_water_.compare_exchange_weak(hw, i + 1, std::memory_order_acq_rel)) {
+             !high_water_.compare_exchange_weak(hw, i + 1, std::memory_order_seq_cst)) {  // (e)
       }
       return i;
     }
@@ -78,12 +87,21 @@ void Qsbr::Retire(void* p, void (*deleter)(void*)) {
 
 uint64_t Qsbr::MinOnlineEpoch() const {
   uint64_t min = UINT64_MAX;
-  const int n = high_water_.load(std::memory_order_acquire);
+  const int n = high_water_.load(std::memory_order_seq_cst);  // (e)
   for (int i = 0; i < n; ++i) {
     const uint64_t s = readers_[i].seen.load(std::memory_order_seq_cst);  // W3
     if (s != 0 && s < min) min = s;
   }
   return min;
+}
+
+Qsbr::ReaderId QsbrReader::RegisterOrDie(Qsbr& q) {
+  const Qsbr::ReaderId id = q.RegisterReader();
+  if (id < 0) {
+    std::fprintf(stderr, "lqd: QsbrReader: all %d reader slots of the lease store are taken\n", Qsbr::kMaxReaders);
+    std::abort();
+  }
+  return id;
 }
 
 size_t Qsbr::Reclaim() {

@@ -44,7 +44,8 @@ class Qsbr {
   Qsbr(const Qsbr&) = delete;
   Qsbr& operator=(const Qsbr&) = delete;
 
-  // Reader side. RegisterReader returns -1 when all slots are taken.
+  // Reader side. RegisterReader returns -1 when all slots are taken; the
+  // other calls need an id it returned (not -1).
   ReaderId RegisterReader();
   void UnregisterReader(ReaderId id);
   void Online(ReaderId id);
@@ -83,10 +84,13 @@ class Qsbr {
   std::deque<Retired> retired_;  // writer-only, in epoch order
 };
 
-// RAII helper for tests and non-lcore readers.
+// RAII helper for tests and non-lcore readers (not the writer's thread: it
+// alone frees, so it reads its own store without a slot). Aborts when all
+// kMaxReaders slots are taken: a reader without a slot is not protected,
+// and letting it proceed would free records under it.
 class QsbrReader {
  public:
-  explicit QsbrReader(Qsbr& q) : q_(q), id_(q.RegisterReader()) { q_.Online(id_); }
+  explicit QsbrReader(Qsbr& q) : q_(q), id_(RegisterOrDie(q)) { q_.Online(id_); }
   ~QsbrReader() {
     q_.Offline(id_);
     q_.UnregisterReader(id_);
@@ -95,6 +99,7 @@ class QsbrReader {
   Qsbr::ReaderId id() const { return id_; }
 
  private:
+  static Qsbr::ReaderId RegisterOrDie(Qsbr& q);
   Qsbr& q_;
   Qsbr::ReaderId id_;
 };

@@ -140,5 +140,27 @@ TEST_F(QsbrTest, SynchronizeWaitsForProgress) {
   reader.join();
 }
 
+// With every slot taken (128 lcores), one more reader must not go ahead
+// unprotected: it used slot -1, which aliases high_water_, and from then on
+// Reclaim freed everything under the online readers.
+TEST_F(QsbrTest, AReaderWithoutASlotAbortsInsteadOfCorruptingTheTable) {
+  std::vector<Qsbr::ReaderId> ids;
+  for (int i = 0; i < Qsbr::kMaxReaders; ++i) {
+    ids.push_back(q.RegisterReader());
+    ASSERT_GE(ids.back(), 0);
+    q.Online(ids.back());
+  }
+  EXPECT_EQ(q.RegisterReader(), -1);
+  q.Retire(new int(1), CountFree);
+  EXPECT_DEATH({ QsbrReader extra(q); }, "all 128 reader slots of the lease store are taken");
+  EXPECT_EQ(q.Reclaim(), 0u) << "freed while every reader is online and none passed a quiescent state";
+  for (Qsbr::ReaderId id : ids) q.Quiescent(id);
+  EXPECT_EQ(q.Reclaim(), 1u);
+  for (Qsbr::ReaderId id : ids) {
+    q.Offline(id);
+    q.UnregisterReader(id);
+  }
+}
+
 }  // namespace
 }  // namespace lqd
