@@ -114,6 +114,7 @@ def main():
         r = h.run("ip", "netns", "add", srv_ns, check=False)
         if r.returncode != 0:
             raise RuntimeError("ip netns add: " + r.stdout)
+        h.register_netns(srv_ns)
         h.run("ip", "-n", ns.name, "link", "add", "dh-r", "type", "veth", "peer", "name", "dh-s")
         h.run("ip", "-n", ns.name, "link", "set", "dh-s", "netns", srv_ns)
         h.run("ip", "-n", ns.name, "addr", "add", LINK_R + "/24", "dev", "dh-r")

@@ -25,6 +25,49 @@ import lqd_telemetry  # noqa: E402
 SKIP = 77  # meson: the test was skipped
 SAMPLE_EXPIRE_BASE = 2051222400
 
+# Network namespaces this process created (removed on SIGTERM, see below).
+_namespaces = []
+
+
+def register_netns(name):
+    """A namespace the test created itself (Netns registers its own)."""
+    _namespaces.append(name)
+
+
+def _descendants(root):
+    """Every live process below `root` (any depth, whatever its session or
+    process group: lqd, Kea and dhcpd run in sessions of their own)."""
+    children = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            fields = _stat_fields("/proc/%s/stat" % d)
+            if fields is not None:
+                children.setdefault(int(fields[1]), []).append(int(d))
+    out, todo = [], [root]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def _on_sigterm(signum, frame):
+    # meson's timeout sends SIGTERM and SIGKILL half a second later: too soon
+    # for `finally` blocks that stop servers gracefully. First, at once, what
+    # must not outlive the test: every process it started (a leaked lqd
+    # busy-polls a CPU for the tests after it) and its namespaces.
+    for pid in _descendants(os.getpid()):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    for name in _namespaces:
+        subprocess.run(["ip", "netns", "del", name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    raise SystemExit("terminated (SIGTERM, e.g. meson's timeout): every process this test started was killed")
+
+
+signal.signal(signal.SIGTERM, _on_sigterm)
+
 
 def skip(reason):
     print("SKIP: " + reason, flush=True)
@@ -215,6 +258,7 @@ class Netns:
         if r.returncode != 0:
             skip("kernel/tools lack network namespaces: " + r.stdout.strip())
         self.created = True
+        register_netns(self.name)
         atexit.register(self.delete)
         if not self.with_veth:
             run("ip", "-n", self.name, "link", "set", "lo", "up")
@@ -287,8 +331,12 @@ class Lqd:
         raise RuntimeError("lqd not ready after %ds:\n%s" % (timeout, self.output()))
 
     def output(self):
-        with open(self.log_path) as f:
-            return f.read()
+        """What lqd printed so far ("" before it was started)."""
+        try:
+            with open(self.log_path) as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
 
     def stats(self, command="/lqd/stats"):
         # DPDK telemetry serves at most 10 clients and closes a connection
@@ -310,8 +358,14 @@ class Lqd:
             try:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
+                # Not only the `timeout` wrapper: lqd itself (its child), so
+                # that a restart does not meet the old one's EAL files.
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except OSError:
+                    pass
                 self.proc.wait()
+                wait_group_gone(self.proc.pid)
         return (self.proc.returncode if self.proc else None), self.output()
 
     def pid(self):

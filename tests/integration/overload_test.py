@@ -64,7 +64,6 @@ import os
 import re
 import select
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -81,7 +80,7 @@ POPULATION = "10.20.0.0/24"
 LIMIT_PPS, LIMIT_BURST = 2000, 2000
 MGMT = 18290
 RSS_GROWTH_MAX_KB = 4096
-API_DEADLINE_S = 2.0
+API_DEADLINE_S = 2.0  # 4.0 under a sanitizer (set below SANITIZED)
 # Phase 3: a second lqd on a memif port, flooded by `lq-storm --mode flood`.
 MEMIF_SERVER, MEMIF_GIADDR, MEMIF_MGMT = "192.0.3.1", "192.0.3.50", 18291
 SEVERAL = 3.0  # "several times capacity"
@@ -92,6 +91,8 @@ MEMIF_FLOOD_S = 8  # seconds each memif flood sends
 # lq-storm are slower by different factors) nor VmRSS (ASan's quarantine
 # holds freed memory).
 SANITIZED = bool(os.environ.get("LQD_SANITIZED"))
+if SANITIZED:
+    API_DEADLINE_S = 4.0  # instrumented lqd on a 2-core VM shared with the flood
 
 
 
@@ -546,7 +547,7 @@ def main():
         h.skip("needs root (network namespaces, AF_PACKET, DPDK runtime directory)")
     h.lqd_binary()
     t = Test()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))
+    # SIGTERM (meson's timeout): lqd_harness kills what the test started, then exits.
     try:
         t.start()
         rss0 = rss_kb(t.pid)
