@@ -22,6 +22,7 @@
 #include <rte_pause.h>
 #include <rte_pdump.h>
 
+#include <execinfo.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -68,7 +69,8 @@ void OnSignal(int) { force_quit.store(true, std::memory_order_relaxed); }
 std::atomic<bool> reload_requested{false};
 void OnHup(int) { reload_requested.store(true, std::memory_order_relaxed); }
 
-// Before anything else runs. SIGHUP's default action kills the process, and
+// Before anything else runs (and before the EAL starts its threads, which
+// inherit nothing but share the handlers). SIGHUP's default action kills the process, and
 // `systemctl reload` right after a start (seconds of snapshot recovery)
 // must not: the request waits for the first control round. SIGPIPE is
 // ignored because OpenSSL writes to sockets without MSG_NOSIGNAL: a TLS
@@ -76,9 +78,37 @@ void OnHup(int) { reload_requested.store(true, std::memory_order_relaxed); }
 // answer would otherwise kill lqd, and systemd treats SIGPIPE as a clean
 // exit, so Restart=on-failure would not bring it back. SIGINT/SIGTERM
 // keep their default until the loops run: start-up has nothing to drain.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitizerOwnsFaults = true;  // it reports faults itself
+#else
+constexpr bool kSanitizerOwnsFaults = false;
+#endif
+
+// A crash leaves where it happened on stderr (the journal, under systemd):
+// which function, in lqd or in which DPDK library (a PMD's own thread
+// crashes as well). The default action then runs as if there were no
+// handler (SA_RESETHAND: same exit status, core dump if enabled).
+void OnFault(int sig) {
+  static const char kHead[] = "lqd: fatal signal, backtrace:\n";
+  ssize_t ignored = write(STDERR_FILENO, kHead, sizeof kHead - 1);
+  (void)ignored;
+  void* frames[64];
+  backtrace_symbols_fd(frames, backtrace(frames, 64), STDERR_FILENO);
+  raise(sig);
+}
+
 void InstallEarlySignalHandlers() {
   std::signal(SIGPIPE, SIG_IGN);
   std::signal(SIGHUP, OnHup);
+  if (!kSanitizerOwnsFaults) {
+    void* warm[1];
+    backtrace(warm, 1);  // loads libgcc now: backtrace() may allocate on its first call
+    struct sigaction sa {};
+    sa.sa_handler = OnFault;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE}) sigaction(sig, &sa, nullptr);
+  }
 }
 
 std::string ReadFile(const std::string& path) {

@@ -54,11 +54,13 @@ ROUNDS = 8  # closed-loop runs ask every subscriber exactly this often
 
 
 def memif_pmd_race(code, out):
-    """lqd's exit is the memif PMD race of the docstring: SIGSEGV, directly
-    or through `timeout`; or, in a sanitizer build, the sanitizer's report
-    of that SEGV inside the memif PMD (ASan aborts after it: exit -6)."""
+    """lqd's exit is the memif PMD race of the docstring: a SIGSEGV (directly
+    or through `timeout`) whose backtrace, which lqd prints on a fault, runs
+    through the memif PMD; or, in a sanitizer build, the sanitizer's report
+    of that SEGV inside the memif PMD (ASan aborts after it: exit -6). A
+    crash anywhere else is a failure."""
     if code in (-11, 139):
-        return True
+        return "lqd: fatal signal, backtrace:" in out and "librte_net_memif" in out
     return (code != 0 and ("AddressSanitizer: SEGV" in out or "ThreadSanitizer: SEGV" in out)
             and "librte_net_memif" in out)
 
