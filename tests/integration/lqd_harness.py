@@ -255,6 +255,11 @@ class Netns:
         if os.geteuid() != 0:
             skip("needs root (network namespaces, AF_PACKET)")
         r = run("ip", "netns", "add", self.name, check=False)
+        if r.returncode != 0 and "exists" in r.stdout:
+            # Left by a killed test that had this pid before us: it is dead
+            # (pids are unique among the living), so the name is ours.
+            run("ip", "netns", "del", self.name, check=False)
+            r = run("ip", "netns", "add", self.name, check=False)
         if r.returncode != 0:
             skip("kernel/tools lack network namespaces: " + r.stdout.strip())
         self.created = True
