@@ -138,9 +138,8 @@ class Env:
         self.created.append(SRV_NS)
         run("ip", "netns", "add", REL_NS)
         self.created.append(REL_NS)
-        run("ip", "link", "add", SRV_IF, "type", "veth", "peer", "name", REL_IF)
-        run("ip", "link", "set", SRV_IF, "netns", SRV_NS)
-        run("ip", "link", "set", REL_IF, "netns", REL_NS)
+        # Both ends created inside the namespaces: nothing appears in the host's.
+        run("ip", "-n", SRV_NS, "link", "add", SRV_IF, "type", "veth", "peer", "name", REL_IF, "netns", REL_NS)
         run("ip", "-n", SRV_NS, "addr", "add", SERVER + "/24", "dev", SRV_IF)
         run("ip", "-n", REL_NS, "addr", "add", RELAY + "/24", "dev", REL_IF)
         for a in STORM_GIADDRS:
