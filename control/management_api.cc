@@ -193,7 +193,6 @@ HttpResponse ManagementApi::Leases(const std::string& query) {
     for (char ch : cid)
       if (ch != ':') hex.push_back(ch);
     auto bytes = DecodeHex(hex);
-    if (bytes.ok() && bytes->size() != 6) bytes = absl::InvalidArgumentError("");
     if (!bytes.ok()) return Error(400, "client-id: " + std::string(bytes.status().message()));
     for (const LeaseRecord* r : replica_.store().FindByClientId({reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()}))
       add(r);

@@ -19,6 +19,7 @@ class ManagementApiTest : public ::testing::Test {
     u.lease.hw.hlen = 6;
     const uint8_t mac[6] = {0x02, 0x00, 0x5e, 0x00, 0x00, 0x01};
     std::copy(mac, mac + 6, u.lease.hw.bytes);
+    u.lease.client_id = std::string("\x01\x02\x00\x5e\x00\x00\x01", 7);  // type 1 + the MAC
     u.lease.cltt = 1000;
     u.lease.expire = 1000 + 3600;
     ASSERT_EQ(replica_.Apply(u, 1000), Replica::Outcome::kApplied);
@@ -52,6 +53,16 @@ TEST_F(ManagementApiTest, MalformedMacIsA400NotAnotherMac) {
     EXPECT_EQ(r.status, 400) << mac << ": " << r.body;
     EXPECT_NE(r.body.find("is not like 02:00:5e:00:00:01"), std::string::npos) << mac << ": " << r.body;
   }
+}
+
+TEST_F(ManagementApiTest, LeasesByClientId) {
+  for (const char* cid : {"01:02:00:5e:00:00:01", "0102005e000001"}) {
+    HttpResponse r = Get(std::string("/v1/leases?client-id=") + cid);
+    EXPECT_EQ(r.status, 200) << cid << ": " << r.body;
+    EXPECT_NE(r.body.find("\"10.0.0.1\""), std::string::npos) << cid << ": " << r.body;
+  }
+  HttpResponse bad = Get("/v1/leases?client-id=01:0g");
+  EXPECT_EQ(bad.status, 400) << bad.body;
 }
 
 }  // namespace
