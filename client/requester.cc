@@ -384,11 +384,15 @@ void Requester::OnDatagram(uint32_t from, std::span<const uint8_t> bytes) {
   // ACTIVE and UNASSIGNED come from a server that manages the address
   // (RFC 4388 6.5), so once one is in, the others get only the grace period
   // to contradict it (6.8). UNKNOWN says the server has no definitive
-  // information: the others may well have it, so the query stays open until
-  // each of them answered or gave up.
-  if (authoritative && q.open_legs > 1 && q.grace_deadline == absl::InfiniteFuture()) {
-    q.grace_deadline = now + config_.multi_server_grace;
-    grace_.emplace(q.grace_deadline, q.cache_key);
+  // information: the others may well have it, so they get the longer
+  // unknown_grace (several retransmissions), not forever: a server that is
+  // down, polled without a transmission limit, must not hold the answer.
+  if (q.open_legs > 1) {
+    const absl::Time deadline = now + (authoritative ? config_.multi_server_grace : config_.unknown_grace);
+    if (deadline < q.grace_deadline) {
+      q.grace_deadline = deadline;  // an older entry in grace_ no longer matches and is skipped
+      grace_.emplace(q.grace_deadline, q.cache_key);
+    }
   }
   LegDone(q, now);
   Pump(now);

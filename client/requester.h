@@ -53,9 +53,14 @@ struct RequesterConfig {
   // Transmissions per server before giving up on it; 0 = keep polling.
   int max_transmissions = 0;
   // After the first ACTIVE or UNASSIGNED answer, how long other servers
-  // still get to answer before the query is decided. UNKNOWN answers
-  // do not start it: the query then waits for every server.
+  // still get to answer before the query is decided.
   absl::Duration multi_server_grace = absl::Seconds(2);
+  // After an UNKNOWN (and no ACTIVE/UNASSIGNED yet), how long the other
+  // servers get: long enough for one whose first datagram was lost to be
+  // asked twice more (a server that has not answered yet gets at most one
+  // datagram per 10 s, R-13), bounded so that a server that is down cannot
+  // hold the answer forever.
+  absl::Duration unknown_grace = absl::Seconds(25);
   // R-20 ciaddr restriction: query-by-IP only for addresses inside these
   // (the attached access networks). Empty = no restriction.
   std::vector<Prefix> access_networks;

@@ -346,6 +346,24 @@ TEST_F(RequesterTest, R07_R19_UnknownFromOneServerDoesNotEndTheQuery) {
   EXPECT_EQ(results_[1].outcome, Outcome::kActive);
 }
 
+// A server that is down (polled without a transmission limit, the
+// library's default) does not hold an UNKNOWN back forever: the other
+// servers get unknown_grace, then the UNKNOWN is the answer.
+TEST_F(RequesterTest, R19_UnknownWaitsForOtherServersOnlyUnknownGrace) {
+  Make(Config({kA, kB}));
+  Ask(QueryKey::ByIp(Ip(10, 2, 0, 6)));
+  ASSERT_EQ(net_.sent.size(), 2u);
+  const Sent to_a = net_.sent[0].server == kA ? net_.sent[0] : net_.sent[1];
+  Reply(to_a, MessageType::kLeaseUnknown);
+  RunFor(absl::Seconds(25) - absl::Milliseconds(1));
+  EXPECT_TRUE(results_.empty());
+  EXPECT_EQ(net_.CountTo(kB), 3u);  // asked twice more meanwhile (R-13: one datagram per 10 s)
+  RunFor(absl::Milliseconds(1));
+  ASSERT_EQ(results_.size(), 1u);
+  EXPECT_EQ(results_[0].outcome, Outcome::kUnknown);
+  EXPECT_EQ(req_->in_flight(), 0u);
+}
+
 // UNASSIGNED comes from a server that manages the address (RFC 4388 6.5):
 // like ACTIVE it is an answer, and the others get only the grace period.
 TEST_F(RequesterTest, R19_UnassignedEndsTheQueryAfterTheGracePeriod) {
