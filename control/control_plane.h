@@ -74,8 +74,8 @@ struct ControlConfig {
   bool journal_fsync_always = true;
   uint32_t journal_fsync_interval_ms = 100;
   uint32_t tombstone_seconds = 300;
-  // Not from JSON: set by lqd from the top-level `leases` file (device,
-  // inode, size, mtime), empty without one. Start() skips the file's leases
+  // Not from JSON: set by lqd from the top-level `leases` file's content
+  // (size, CRC-32C), empty without one. Start() skips the file's leases
   // when the recovered snapshot already holds this very file (a lease
   // deleted since would otherwise come back), and merges a changed file
   // lease by lease through the replica's conflict rule.

@@ -16,7 +16,9 @@
 #include <ctime>
 
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "control/crc32c.h"
 #include "control/lease_codec.h"
 #include "common/parallel.h"
@@ -283,12 +285,15 @@ absl::StatusOr<std::unique_ptr<Persistence>> Persistence::Open(const std::string
         next_gen = 0;
       } else {
         s.bytes_ = std::move(buf);
-        std::string idline;
-        if (ReadFile(dir + "/" + kLeaseFileIdentityName, &idline)) {
-          const size_t sp = idline.find(' ');
-          if (sp != std::string::npos && !idline.empty() && idline.back() == '\n' &&
-              idline.compare(0, sp, absl::StrCat(next_gen)) == 0)
-            rep.snapshot_lease_file = idline.substr(sp + 1, idline.size() - sp - 2);
+        std::string text;
+        if (ReadFile(dir + "/" + kLeaseFileIdentityName, &text)) {
+          const std::string gen = absl::StrCat(next_gen, " ");
+          for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+            if (absl::StartsWith(line, gen)) {
+              rep.snapshot_lease_file = std::string(line.substr(gen.size()));
+              p->lease_file_line_ = absl::StrCat(line, "\n");
+            }
+          }
         }
       }
       rep.snapshot_leases = s.size();
@@ -440,21 +445,26 @@ absl::Status Persistence::WriteSnapshot(const LeaseStore& store) {
 }
 
 absl::Status Persistence::WriteLeaseFileIdentity(uint64_t next_gen) {
+  // Two lines at most: the current snapshot's (kept, should the new
+  // snapshot's rename fail or be lost) and the new one's. Renamed and the
+  // directory synced before the snapshot is renamed: a snapshot on disk
+  // never lacks its line, even after a power loss.
   const std::string path = dir_ + "/" + kLeaseFileIdentityName;
-  if (lease_file_identity_.empty()) {
-    if (unlink(path.c_str()) != 0 && errno != ENOENT) return Errno(absl::StrCat("unlink ", path));
-    return absl::OkStatus();
-  }
+  std::string text = lease_file_line_;
+  if (!lease_file_identity_.empty()) absl::StrAppend(&text, next_gen, " ", lease_file_identity_, "\n");
   const std::string tmp = path + ".tmp";
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
   if (fd < 0) return Errno(absl::StrCat("open ", tmp));
-  const std::string line = absl::StrCat(next_gen, " ", lease_file_identity_, "\n");
-  absl::Status st = WriteAll(fd, line.data(), line.size(), tmp);
+  absl::Status st = WriteAll(fd, text.data(), text.size(), tmp);
   if (st.ok() && fsync(fd) != 0) st = Errno(absl::StrCat("fsync ", tmp));
   close(fd);
   if (st.ok() && rename(tmp.c_str(), path.c_str()) != 0) st = Errno(absl::StrCat("rename ", tmp, " -> ", path));
-  if (!st.ok()) unlink(tmp.c_str());
-  return st;
+  if (!st.ok()) {
+    unlink(tmp.c_str());
+    return st;
+  }
+  FsyncDir(dir_);
+  return absl::OkStatus();
 }
 
 absl::Status Persistence::WriteSnapshotNow(const LeaseStore& store) {
@@ -507,6 +517,7 @@ absl::Status Persistence::WriteSnapshotNow(const LeaseStore& store) {
     return st;  // the journals still hold everything
   }
   FsyncDir(dir_);
+  lease_file_line_ = lease_file_identity_.empty() ? "" : absl::StrCat(next, " ", lease_file_identity_, "\n");
   for (uint64_t g : ListJournals(dir_))
     if (g <= old_gen) unlink((dir_ + "/" + JournalName(g)).c_str());
   since_snapshot_ = 0;

@@ -6,12 +6,12 @@
 //
 //   snapshot.lqs       "LQDSNAP1" u64 next_gen u64 count, records, trailer
 //                      "LQDEND01" u64 count u32 crc-of-record-crcs
-//   snapshot.leases-file  "<next_gen> <identity>\n": the `leases` file
-//                      (lqd.json) whose content that snapshot already holds
-//                      (see set_lease_file_identity); written and renamed
-//                      just before the snapshot, so it names the snapshot
-//                      generation it belongs to and a crash between the two
-//                      renames leaves a mismatch (the file is read again)
+//   snapshot.leases-file  lines "<next_gen> <identity>": the `leases` file
+//                      (lqd.json) whose content the snapshot of that
+//                      generation already holds (set_lease_file_identity);
+//                      the current snapshot's line and the next one's,
+//                      renamed and synced before the snapshot, so whichever
+//                      snapshot a crash leaves finds its line
 //   journal-<gen>.lqj  "LQDJRNL1" u64 gen, records
 //   record             u32 len, u32 crc32c(payload), payload (lease_codec.h)
 //
@@ -134,8 +134,8 @@ class Persistence {
   absl::Status Flush();
   // Writes a snapshot of `store` (writer thread) and rotates the journal.
   absl::Status WriteSnapshot(const LeaseStore& store);
-  // The `leases` file this process loaded (ControlPlane: device, inode,
-  // size, mtime). Every later snapshot records it: the snapshot holds that
+  // The `leases` file this process loaded (its size and CRC-32C, from
+  // lqd's main). Every later snapshot records it: the snapshot holds that
   // file's leases and what happened to them since (deletes included, which
   // a snapshot cannot list), so a restart with the same file must not load
   // it again. Empty: no file.
@@ -173,6 +173,7 @@ class Persistence {
   int64_t next_snapshot_try_ = 0;  // CLOCK_MONOTONIC seconds
   absl::Status last_snapshot_error_;
   std::string lease_file_identity_;
+  std::string lease_file_line_;  // "<gen> <identity>\n" of the snapshot on disk, or ""
 };
 
 }  // namespace lqd::control

@@ -320,6 +320,54 @@ TEST_F(PersistenceTest, SnapshotLeasesDecodeInPlace) {
   EXPECT_EQ(again.FindByIp(1000)->expire, 800u);
 }
 
+// snapshot.leases-file names the lease file each snapshot already holds.
+// A crash (or a lost rename after a power cut) may leave the previous
+// snapshot in place after the next one's line was written: the previous
+// snapshot still finds its own line.
+TEST_F(PersistenceTest, EverySnapshotOnDiskFindsItsLeaseFileLine) {
+  LeaseStore store;
+  Replica replica(store);
+  replica.Apply(Up(1, 5000), 100);
+  {
+    Recovered r;
+    auto p = Open(&r);
+    p->set_lease_file_identity("size=10,crc32c=0000abcd");
+    ASSERT_TRUE(p->WriteSnapshot(store).ok());
+  }
+  const std::string first = [&] {
+    std::ifstream in(SnapshotPath(), std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }();
+  {
+    Recovered r;
+    auto p = Open(&r);
+    EXPECT_EQ(r.report.snapshot_lease_file, "size=10,crc32c=0000abcd");
+    p->set_lease_file_identity("size=10,crc32c=0000abcd");
+    ASSERT_TRUE(p->WriteSnapshot(store).ok());
+  }
+  {
+    Recovered r;
+    Open(&r);
+    EXPECT_EQ(r.report.snapshot_lease_file, "size=10,crc32c=0000abcd") << "the newer snapshot lost its line";
+  }
+  OverwriteSnapshot(first);  // the newer snapshot's rename never made it to disk
+  {
+    Recovered r;
+    Open(&r);
+    EXPECT_TRUE(r.report.snapshot_found && !r.report.snapshot_corrupt);
+    EXPECT_EQ(r.report.snapshot_lease_file, "size=10,crc32c=0000abcd") << "the older snapshot lost its line";
+  }
+  // A run without a lease file: its snapshot records none.
+  {
+    Recovered r;
+    auto p = Open(&r);
+    ASSERT_TRUE(p->WriteSnapshot(store).ok());
+  }
+  Recovered r;
+  Open(&r);
+  EXPECT_EQ(r.report.snapshot_lease_file, "");
+}
+
 TEST_F(PersistenceTest, UnwritableStateDirIsAClearError) {
   Recovered r;
   auto p = Persistence::Open("/proc/lqd-cannot-exist/state", &r);
