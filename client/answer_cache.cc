@@ -6,6 +6,19 @@
 
 namespace lqd::client {
 
+namespace {
+
+// At the cap, drops arbitrary entries down to 7/8 of it in one pass: the
+// pass costs the table, once per max/8 inserts (erasing one entry at a
+// time from begin() would rescan the emptied front of the table each time).
+template <typename Map>
+void ShrinkToSeveneighths(Map& m, size_t max_entries) {
+  const size_t keep = max_entries - std::max<size_t>(1, max_entries / 8);
+  for (auto it = m.begin(); it != m.end() && m.size() > keep;) m.erase(it++);
+}
+
+}  // namespace
+
 std::optional<CachedAnswer> AnswerCache::Lookup(const QueryKey& key, absl::Time now) {
   auto it = entries_.find(key.CacheKey());
   if (it == entries_.end()) return std::nullopt;
@@ -57,7 +70,8 @@ void AnswerCache::Store(const QueryKey& key, const Answer& answer, uint32_t serv
   next_expiry_ = std::min(next_expiry_, e.expires);
   std::string k = key.CacheKey();
   if (entries_.size() >= config_.max_entries && !entries_.contains(k)) {
-    entries_.erase(entries_.begin());
+    Sweep(now);
+    ShrinkToSeveneighths(entries_, config_.max_entries);
   }
   entries_[std::move(k)] = std::move(e);
 }
@@ -79,7 +93,7 @@ void AnswerCache::Invalidate(const QueryKey& key) { entries_.erase(key.CacheKey(
 
 void AnswerCache::RememberManagingServer(uint32_t ip, uint32_t server) {
   if (managing_server_.size() >= config_.max_entries && !managing_server_.contains(ip)) {
-    managing_server_.erase(managing_server_.begin());  // then all servers are asked: R-07
+    ShrinkToSeveneighths(managing_server_, config_.max_entries);  // those are asked of all servers again: R-07
   }
   managing_server_[ip] = server;
 }

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <array>
+#include <cassert>
 #include <cstdint>
 
 #include "absl/container/flat_hash_map.h"
@@ -66,7 +67,10 @@ class Replica {
   // pull walk needs it: a lease pushed while the walk runs may sit on a page
   // already fetched, and its cltt (the primary's clock) cannot tell it from
   // one deleted before the walk. nullptr stops it. Writer thread only.
-  void WatchChanges(absl::flat_hash_set<uint32_t>* changed) { watch_ = changed; }
+  void WatchChanges(absl::flat_hash_set<uint32_t>* changed) {
+    assert(changed == nullptr || watch_ == nullptr);  // one walk at a time
+    watch_ = changed;
+  }
 
  private:
   static size_t Index(FeedSource s) { return static_cast<size_t>(s); }

@@ -264,14 +264,6 @@ int Run(int argc, char** argv) {
   if (cli_level) reloader.PinLogLevel();  // --log-level wins over the file, also on reload
   // A reload's ranges go through the control plane, which adds Kea's.
   reloader.SetRangesSink([&control](std::vector<AddressRange> r) { return control.SetConfigRanges(std::move(r)); });
-  // Control thread only (the store's writer: Retire, SetRanges).
-  auto reload = [&reloader, &config_path](const char* why) {
-    ReloadResult r = reloader.Reload(NowSeconds());
-    for (const auto& e : r.errors) log::Error("reload", absl::StrCat("reload: ", config_path, ": ", e));
-    (r.ok ? log::Info : log::Error)("reload", absl::StrCat("reload (", why, "): ", ConfigReloader::Describe(r)),
-                                    {{"generation", absl::StrCat(r.generation)}});
-    return r;
-  };
   // RFC 3118 replay counters: seeded from the state directory before any
   // lcore runs, saved by the control round (dataplane/auth_replay_file.h).
   // With a state directory the file is kept whether or not auth is on at
@@ -303,6 +295,17 @@ int Run(int argc, char** argv) {
     else if (r.ok() && replay_save_failing)
       log::Info("auth", "replay counters saved again", {{"file", replay_file->path()}});
     replay_save_failing = !r.ok();
+  };
+  // Control thread only (the store's writer: Retire, SetRanges). The replay
+  // counters are saved first: a reload may switch auth off, and the table
+  // it drops must be on disk when a later one switches auth on again.
+  auto reload = [&reloader, &config_path, &save_replay](const char* why) {
+    save_replay();
+    ReloadResult r = reloader.Reload(NowSeconds());
+    for (const auto& e : r.errors) log::Error("reload", absl::StrCat("reload: ", config_path, ": ", e));
+    (r.ok ? log::Info : log::Error)("reload", absl::StrCat("reload (", why, "): ", ConfigReloader::Describe(r)),
+                                    {{"generation", absl::StrCat(r.generation)}});
+    return r;
   };
   auto control_round = [&control, &reload, &save_replay, &last_replay_save](int timeout_ms) {
     control.Poll(timeout_ms);

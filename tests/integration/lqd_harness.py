@@ -51,11 +51,18 @@ def _descendants(root):
     return out
 
 
+_OWNER = os.getpid()  # the test process (a forked helper inherits the handler)
+
+
 def _on_sigterm(signum, frame):
     # meson's timeout sends SIGTERM and SIGKILL half a second later: too soon
     # for `finally` blocks that stop servers gracefully. First, at once, what
     # must not outlive the test: every process it started (a leaked lqd
-    # busy-polls a CPU for the tests after it) and its namespaces.
+    # busy-polls a CPU for the tests after it) and its namespaces. Then exit
+    # for good: not by raising SystemExit, which a test runner (unittest)
+    # would catch and go on to the next test, starting new servers.
+    if os.getpid() != _OWNER:
+        os._exit(1)  # a forked helper of the test: the owner cleans up
     for pid in _descendants(os.getpid()):
         try:
             os.kill(pid, signal.SIGKILL)
@@ -63,7 +70,12 @@ def _on_sigterm(signum, frame):
             pass
     for name in _namespaces:
         subprocess.run(["ip", "netns", "del", name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    raise SystemExit("terminated (SIGTERM, e.g. meson's timeout): every process this test started was killed")
+    print("terminated (SIGTERM, e.g. meson's timeout): every process this test started was killed",
+          file=sys.stderr, flush=True)
+    try:
+        atexit._run_exitfuncs()  # temp dirs, DPDK runtime files (the processes are gone: quick)
+    finally:
+        os._exit(1)
 
 
 signal.signal(signal.SIGTERM, _on_sigterm)
@@ -319,6 +331,10 @@ class Lqd:
         if self.netns:
             cmd = ["ip", "netns", "exec", self.netns] + cmd
         self.log = open(self.log_path, "w")
+        # A runtime directory of this prefix can only be left by a killed
+        # test that had our pid: remove it, so that its appearance below
+        # means this lqd's EAL is up.
+        shutil.rmtree("/var/run/dpdk/" + self.prefix, ignore_errors=True)
         # Own process group: cleanup kills `timeout`, `ip netns exec` and lqd together.
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
