@@ -239,7 +239,7 @@ int Run(int argc, char** argv) {
   control::KeaCsvLeaseSet initial;
   // Taken before the read: a file changed while it is read gets the older
   // identity, so the next start merges it again rather than skipping it
-  // (reading it twice costs about 0.05 s per million leases, page cache warm).
+  // (one more sequential read of the file, from the page cache).
   control::ControlConfig control_cfg = cfg.control;
   control_cfg.lease_file_identity = LeaseFileIdentity(cfg.leases_path);
   if (!ReadLeaseFile(cfg, &initial, &lease_note)) return 1;
